@@ -8,7 +8,19 @@ class KlayrError(Exception):
 
 
 class CodecError(KlayrError, ValueError):
-    """A value cannot be encoded, a byte string cannot be decoded, or a schema cannot be compiled."""
+    """A value cannot be encoded, a byte string cannot be decoded, or a schema cannot be compiled.
+
+    ``path`` names the field at fault in Klayr's style (``.asset.fooBar``, ``.items[2].name``;
+    empty for the whole message) and ``reason`` says what is wrong with it.
+    """
+
+    def __init__(self, reason: str, path: str = "") -> None:
+        self.reason = reason
+        self.path = path
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+    def __reduce__(self) -> tuple[type[CodecError], tuple[str, str]]:
+        return (type(self), (self.reason, self.path))
 
 
 class ValidationError(KlayrError, ValueError):
@@ -24,3 +36,7 @@ class NotFoundError(KlayrError, KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its argument; we want the message as written.
         return str(self.args[0]) if self.args else "not found"
+
+
+class CryptoError(KlayrError, ValueError):
+    """A key, signature, message tag, key path or Klayr32 address is malformed; the message says how."""
