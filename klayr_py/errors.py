@@ -39,4 +39,11 @@ class NotFoundError(KlayrError, KeyError):
 
 
 class CryptoError(KlayrError, ValueError):
-    """A key, signature, message tag, key path or Klayr32 address is malformed; the message says how."""
+    """A key, signature, message tag, key derivation path or Klayr32 address is malformed.
+
+    The message says what is wrong: a length, a prefix, a character, a checksum ...
+    """
+
+
+class TreeError(KlayrError, ValueError):
+    """A Merkle tree input is invalid: a key of the wrong length, or a malformed proof."""

@@ -94,6 +94,10 @@ def _invalid_bool(path: str) -> CodecError:
     return CodecError("boolean must be encoded as 0x00 or 0x01", path)
 
 
+def _not_bool(value: Any, path: str) -> CodecError:
+    return CodecError(f"expected a boolean, got {type(value).__name__}", path)
+
+
 def _truncated(path: str) -> CodecError:
     return CodecError("message ends before the value does", path)
 
@@ -110,7 +114,9 @@ def _describe(spec: ObjectSpec, data: bytes, index: int, end: int) -> tuple[int,
     return key >> 3, wire_type
 
 
-def _unexpected_key(spec: ObjectSpec, position: int, data: bytes, index: int, end: int) -> CodecError:
+def _unexpected_key(
+    spec: ObjectSpec, position: int, data: bytes, index: int, end: int
+) -> CodecError:
     """Explain why the key at ``index`` is not the one field ``position`` of ``spec`` needs."""
     expected = spec.fields[position]
     if index >= end:
@@ -120,7 +126,9 @@ def _unexpected_key(spec: ObjectSpec, position: int, data: bytes, index: int, en
         return CodecError(found, expected.path)
     number, wire_type = found
     if number == expected.field_number:
-        return CodecError(f"wrong wire type {wire_type}, expected {expected.wire_type}", expected.path)
+        return CodecError(
+            f"wrong wire type {wire_type}, expected {expected.wire_type}", expected.path
+        )
     other = spec.field_by_number(number)
     if other is None:
         return CodecError(
@@ -160,7 +168,7 @@ def _at_index(exc: CodecError, prefix: str, index: int) -> CodecError:
     """Fill in the element index of an error raised inside the array at ``prefix``."""
     marker = prefix + "[]"
     if exc.path.startswith(marker):
-        return CodecError(exc.reason, f"{prefix}[{index}]{exc.path[len(marker):]}")
+        return CodecError(exc.reason, f"{prefix}[{index}]{exc.path[len(marker) :]}")
     return exc
 
 
@@ -174,6 +182,7 @@ _HELPERS: dict[str, Any] = {
     "_decode_str": _decode_str,
     "_missing": _missing,
     "_invalid_bool": _invalid_bool,
+    "_not_bool": _not_bool,
     "_truncated": _truncated,
     "_unexpected_key": _unexpected_key,
     "_trailing": _trailing,
@@ -206,7 +215,7 @@ class _Generator:
 
     def build(self) -> None:
         source = "\n\n".join(self.sources)
-        exec(compile(source, "<klayr_py.codec generated>", "exec"), self.namespace)  # noqa: S102
+        exec(compile(source, "<klayr_py.codec generated>", "exec"), self.namespace)
 
     # --- encoding ---------------------------------------------------------------------------------
 
@@ -272,7 +281,9 @@ class _Generator:
                 loop = self._encode_scalar(field.data_type, item_path, key, value="y")
                 target = "out"
             else:
-                loop = self._encode_scalar(field.data_type, item_path, None, value="y", out="packed")
+                loop = self._encode_scalar(
+                    field.data_type, item_path, None, value="y", out="packed"
+                )
                 target = "packed"
         inner = ["    packed = bytearray()"] if target == "packed" else []
         inner += [
@@ -315,11 +326,14 @@ class _Generator:
                 *["    " + line for line in emit_key],
                 f"    {out}.append(0)",
                 "else:",
-                f"    raise CodecError('expected a boolean, got ' + type({value}).__name__, {path!r})",
+                f"    raise _not_bool({value}, {path!r})",
             ]
         else:
             if data_type == "bytes":
-                lines += [f"if type({value}) is not bytes:", f"    {value} = _as_bytes({value}, {path!r})"]
+                lines += [
+                    f"if type({value}) is not bytes:",
+                    f"    {value} = _as_bytes({value}, {path!r})",
+                ]
             else:
                 lines += [
                     f"if type({value}) is str and {value}.isascii():",
@@ -345,7 +359,9 @@ class _Generator:
         body += [
             "if i != end:",
             f"    raise _trailing({spec_name}, b, i, end)",
-            "return {" + ", ".join(f"{f.name!r}: {n}" for f, n in zip(spec.fields, names, strict=True)) + "}, i",
+            "return {"
+            + ", ".join(f"{f.name!r}: {n}" for f, n in zip(spec.fields, names, strict=True))
+            + "}, i",
         ]
         lines = [f"def {name}(b, i, end):"] + ["    " + line for line in body]
         self.sources.append("\n".join(lines))
@@ -404,7 +420,9 @@ class _Generator:
         lines.append("i = j")
         return lines
 
-    def _decode_field(self, field: FieldSpec, position: int, spec_name: str, local: str) -> list[str]:
+    def _decode_field(
+        self, field: FieldSpec, position: int, spec_name: str, local: str
+    ) -> list[str]:
         if field.kind == "scalar":
             assert field.data_type is not None
             return self._check_key(field, position, spec_name) + self._decode_scalar(

@@ -123,7 +123,9 @@ def _data_type(prop: Mapping[str, Any], path: str) -> str:
     data_type = prop.get("dataType")
     if data_type not in SCALAR_TYPES:
         if prop.get("type") == "array":
-            raise CodecError("arrays of arrays are not supported; wrap the inner array in an object", path)
+            raise CodecError(
+                "arrays of arrays are not supported; wrap the inner array in an object", path
+            )
         raise CodecError(
             f"dataType must be one of {', '.join(sorted(SCALAR_TYPES))}, got {data_type!r}", path
         )

@@ -23,7 +23,7 @@ def decode(schema: Schema, data: bytes | bytearray | memoryview) -> dict[str, An
 
 
 def to_json(schema: Schema, value: Mapping[str, Any]) -> dict[str, Any]:
-    """Klayr's JSON form of ``value``: bytes as hex (or by ``format``), 64-bit integers as strings."""
+    """Klayr's JSON form of ``value``: bytes as hex (or per ``format``), 64-bit ints as strings."""
     return value_to_json(compile_schema(schema).spec, value)
 
 

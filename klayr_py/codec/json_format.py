@@ -104,7 +104,9 @@ def _convert(mode: str, spec: ObjectSpec, value: Any, path: str) -> dict[str, An
             ]
         else:
             mapper = _scalar_mapper(mode, field)
-            result[field.name] = [mapper(element, f"{field_path}[{k}]") for k, element in enumerate(item)]
+            result[field.name] = [
+                mapper(element, f"{field_path}[{k}]") for k, element in enumerate(item)
+            ]
     return result
 
 

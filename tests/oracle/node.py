@@ -44,7 +44,8 @@ def run_node(script: str, payload: Any = None, timeout: float = 120.0) -> Any:
         "const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
         "const output = (v) => process.stdout.write(JSON.stringify(v, "
         "(k, x) => typeof x === 'bigint' ? x.toString() : "
-        "(x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('hex') : x)));\n"
+        "(x && x.type === 'Buffer' && Array.isArray(x.data) ? "
+        "Buffer.from(x.data).toString('hex') : x)));\n"
     )
     proc = subprocess.run(
         ["node", "-e", prelude + script],
