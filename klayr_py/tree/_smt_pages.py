@@ -1,0 +1,108 @@
+"""How sparse Merkle tree nodes are grouped into pages in a :class:`NodeStore`.
+
+A node record is ``b"\\x00" + key + value`` for a leaf and ``b"\\x01" + left + right`` for a branch.
+Nodes are not stored one by one: the nodes at depths ``d .. d + page_height - 1`` under a node at a
+depth ``d`` that is a multiple of ``page_height`` form one page, stored under that node's hash (so a
+page key is a node hash, and pages are as immutable as nodes). A page is the concatenation of
+``hash + len(record) (4 bytes) + record`` for each of its nodes; children at depth
+``d + page_height`` are the roots of their own pages. Reading one page brings in up to
+``2**page_height - 1`` nodes, so a path of length L costs about L / page_height reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from klayr_py.errors import NotFoundError
+from klayr_py.tree._hash import EMPTY_HASH
+from klayr_py.tree.node_store import NodeStore
+
+LEAF_TAG = 0
+BRANCH_TAG = 1
+
+
+class PageReader:
+    """Reads node records, loading the page of a node the first time it is needed."""
+
+    def __init__(self, db: NodeStore) -> None:
+        self._get = db.get
+        self.records: dict[bytes, bytes] = {}
+
+    def read(self, node_hash: bytes) -> bytes:
+        """The record of ``node_hash``; its page must be its own or one already read."""
+        record = self.records.get(node_hash)
+        if record is None:
+            page = self._get(node_hash)
+            if page is None:
+                raise NotFoundError(f"tree page {node_hash.hex()} is not in the store")
+            _parse_page(page, self.records)
+            record = self.records.get(node_hash)
+            if record is None:
+                raise NotFoundError(f"page {node_hash.hex()} does not hold its own root node")
+        return record
+
+
+def _parse_page(page: bytes, into: dict[bytes, bytes]) -> None:
+    from_bytes = int.from_bytes
+    offset = 0
+    end = len(page)
+    while offset < end:
+        start = offset + 36
+        stop = start + from_bytes(page[offset + 32 : start], "big")
+        into[page[offset : offset + 32]] = page[start:stop]
+        offset = stop
+
+
+_BRANCH_SIZE = (65).to_bytes(4, "big")
+
+
+def write_pages(
+    root: bytes,
+    created: dict[bytes, bytes],
+    known: dict[bytes, bytes],
+    put: Callable[[bytes, bytes], None],
+    page_height: int,
+) -> None:
+    """Store the pages of the tree under ``root`` that hold nodes made by an update.
+
+    ``created`` holds the records of new nodes and ``known`` those read while updating. A page is
+    written when its root is new, or is a leaf (a leaf may have moved to a page boundary; writing
+    its one-node page again is harmless). Untouched pages below are left as they are.
+    """
+    created_get = created.get
+    known_get = known.get
+
+    def needs_page(node_hash: bytes) -> bool:
+        if node_hash in created:
+            return True
+        record = known_get(node_hash)
+        return record is not None and record[0] == LEAF_TAG
+
+    if root == EMPTY_HASH or not needs_page(root):
+        return
+    pending = [(root, 0)]
+    while pending:
+        page_root, page_depth = pending.pop()
+        last = page_depth + page_height - 1  # the deepest level inside this page
+        parts: list[bytes] = []
+        inside = [(page_root, page_depth)]
+        while inside:
+            node_hash, depth = inside.pop()
+            record = created_get(node_hash) or known[node_hash]
+            if record[0] != BRANCH_TAG:
+                parts += (node_hash, len(record).to_bytes(4, "big"), record)
+                continue
+            parts += (node_hash, _BRANCH_SIZE, record)
+            left = record[1:33]
+            right = record[33:65]
+            if depth < last:
+                # Right first, so that the page lists its nodes in pre-order.
+                if right != EMPTY_HASH:
+                    inside.append((right, depth + 1))
+                if left != EMPTY_HASH:
+                    inside.append((left, depth + 1))
+            else:
+                for child in (left, right):
+                    if child != EMPTY_HASH and needs_page(child):
+                        pending.append((child, depth + 1))
+        put(page_root, b"".join(parts))
