@@ -2,203 +2,63 @@
 
 Interpreting a schema per message costs a dictionary walk per field; generating straight-line code
 once per schema (field keys, range checks and paths baked in as constants) is what lets a pure
-Python codec outrun klayr-codec. The generated code checks every bound explicitly, so a malformed
-byte string can only ever raise :class:`CodecError`, never IndexError or a hang.
+Python codec outrun klayr-codec.
+
+Each direction gets two generated paths:
+
+* a *fast* path for the common case: the encoder builds the message with one ``bytes.join`` and
+  hands anything unusual (an absent field, a ``bytearray``, a wrong type) to the checked path; the
+  decoder leaves bounds to Python's IndexError and to one end-of-object check per object, and
+  hands any overrun or invalid UTF-8 to the checked path;
+* a *checked* path that tests every bound and type and so can name the field at fault.
+
+Both paths accept exactly the same inputs with the same results (a property test compares them),
+so a malformed byte string can only ever raise :class:`CodecError`, never IndexError or a hang.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
+from klayr_py.codec._runtime import HELPERS, INT_RANGES, Recheck
 from klayr_py.codec._spec import FieldSpec, ObjectSpec
-from klayr_py.codec.varint import (
-    MAX_SINT32,
-    MAX_SINT64,
-    MAX_UINT32,
-    MAX_UINT64,
-    MIN_SINT32,
-    MIN_SINT64,
-    read_uvarint,
-    uvarint,
-)
-from klayr_py.errors import CodecError
+from klayr_py.codec.varint import read_uvarint_unbounded, uvarint
 
-Encoder = Callable[[Any, bytearray], None]
-Decoder = Callable[[bytes, int, int], tuple[dict[str, Any], int]]
+Encoder = Callable[[Any], bytes]
+Decoder = Callable[[Any], dict[str, Any]]
 
-_INT_RANGES = {
-    "uint32": (0, MAX_UINT32, 32),
-    "sint32": (MIN_SINT32, MAX_SINT32, 32),
-    "uint64": (0, MAX_UINT64, 64),
-    "sint64": (MIN_SINT64, MAX_SINT64, 64),
+_SMALL_VARINTS = tuple(uvarint(n) for n in range(1 << 14))
+
+
+def _to_bytes(data: Any) -> bytes:
+    from klayr_py.errors import CodecError
+
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise CodecError(f"expected bytes to decode, got {type(data).__name__}")
+
+
+_NAMESPACE: dict[str, Any] = {
+    **HELPERS,
+    "_Recheck": Recheck,
+    "_RECHECK_ENCODE": (KeyError, TypeError, IndexError, ValueError, AttributeError, Recheck),
+    "_RECHECK_DECODE": (IndexError, UnicodeDecodeError, Recheck),
+    "_V": _SMALL_VARINTS,
+    "_rvu": read_uvarint_unbounded,
+    "_to_bytes": _to_bytes,
 }
 
 
-# --- helpers the generated code calls on its slow or failing paths -------------------------------
-
-
-def _as_mapping(value: Any, path: str) -> Mapping[str, Any]:
-    if isinstance(value, Mapping):
-        return value
-    raise CodecError(f"expected an object, got {type(value).__name__}", path)
-
-
-def _as_list(value: Any, path: str) -> list[Any] | tuple[Any, ...]:
-    if isinstance(value, (list, tuple)):
-        return value
-    raise CodecError(f"expected an array, got {type(value).__name__}", path)
-
-
-def _as_int(value: Any, path: str, data_type: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CodecError(f"expected an integer for {data_type}, got {type(value).__name__}", path)
-    low, high, _ = _INT_RANGES[data_type]
-    if not low <= value <= high:
-        raise CodecError(f"value {value} is out of range of {data_type}", path)
-    return int(value)
-
-
-def _as_bytes(value: Any, path: str) -> bytes:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise CodecError(f"expected bytes, got {type(value).__name__}", path)
-
-
-def _encode_str(value: Any, path: str) -> bytes:
-    if not isinstance(value, str):
-        raise CodecError(f"expected a string, got {type(value).__name__}", path)
-    try:
-        # klayr-codec writes strings in Unicode normal form C.
-        return unicodedata.normalize("NFC", value).encode()
-    except UnicodeEncodeError as exc:
-        raise CodecError(f"string is not valid Unicode: {exc.reason}", path) from None
-
-
-def _decode_str(raw: bytes, path: str) -> str:
-    try:
-        text = raw.decode()
-    except UnicodeDecodeError as exc:
-        raise CodecError(f"invalid UTF-8 at byte {exc.start}", path) from None
-    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
-        raise CodecError("string is not in Unicode normal form C", path)
-    return text
-
-
-def _missing(path: str) -> CodecError:
-    return CodecError("missing property", path)
-
-
-def _invalid_bool(path: str) -> CodecError:
-    return CodecError("boolean must be encoded as 0x00 or 0x01", path)
-
-
-def _not_bool(value: Any, path: str) -> CodecError:
-    return CodecError(f"expected a boolean, got {type(value).__name__}", path)
-
-
-def _truncated(path: str) -> CodecError:
-    return CodecError("message ends before the value does", path)
-
-
-def _describe(spec: ObjectSpec, data: bytes, index: int, end: int) -> tuple[int, int] | str:
-    """The (field number, wire type) of the key at ``index``, or why it cannot be read."""
-    try:
-        key, _ = read_uvarint(data, index, end, 32)
-    except CodecError as exc:
-        return f"invalid field key ({exc.reason})"
-    wire_type = key & 7
-    if wire_type not in (0, 2):
-        return f"unsupported wire type {wire_type}"
-    return key >> 3, wire_type
-
-
-def _unexpected_key(
-    spec: ObjectSpec, position: int, data: bytes, index: int, end: int
-) -> CodecError:
-    """Explain why the key at ``index`` is not the one field ``position`` of ``spec`` needs."""
-    expected = spec.fields[position]
-    if index >= end:
-        return _missing(expected.path)
-    found = _describe(spec, data, index, end)
-    if isinstance(found, str):
-        return CodecError(found, expected.path)
-    number, wire_type = found
-    if number == expected.field_number:
-        return CodecError(
-            f"wrong wire type {wire_type}, expected {expected.wire_type}", expected.path
-        )
-    other = spec.field_by_number(number)
-    if other is None:
-        return CodecError(
-            f"unknown field number {number} where field number {expected.field_number} belongs",
-            expected.path,
-        )
-    if other.field_number < expected.field_number and other.kind not in ("array", "object_array"):
-        return CodecError("field repeated or out of order", other.path)
-    if other.field_number < expected.field_number:
-        return CodecError("array field split or out of order", other.path)
-    return CodecError(
-        f"missing property (found field number {number}, {other.path}, in its place)",
-        expected.path,
-    )
-
-
-def _trailing(spec: ObjectSpec, data: bytes, index: int, end: int) -> CodecError:
-    """Explain bytes left over after the last field of ``spec``."""
-    found = _describe(spec, data, index, end)
-    where = spec.path
-    if isinstance(found, str):
-        return CodecError(f"{end - index} trailing bytes: {found}", where)
-    number, wire_type = found
-    other = spec.field_by_number(number)
-    if other is None:
-        return CodecError(f"unknown field number {number} (wire type {wire_type})", where)
-    if wire_type != other.wire_type:
-        return CodecError(f"wrong wire type {wire_type}, expected {other.wire_type}", other.path)
-    return CodecError("field repeated or out of order", other.path)
-
-
-def _empty_packed(path: str) -> CodecError:
-    return CodecError("an empty array must be omitted, not encoded with length 0", path)
-
-
-def _at_index(exc: CodecError, prefix: str, index: int) -> CodecError:
-    """Fill in the element index of an error raised inside the array at ``prefix``."""
-    marker = prefix + "[]"
-    if exc.path.startswith(marker):
-        return CodecError(exc.reason, f"{prefix}[{index}]{exc.path[len(marker) :]}")
-    return exc
-
-
-_HELPERS: dict[str, Any] = {
-    "CodecError": CodecError,
-    "_as_mapping": _as_mapping,
-    "_as_list": _as_list,
-    "_as_int": _as_int,
-    "_as_bytes": _as_bytes,
-    "_encode_str": _encode_str,
-    "_decode_str": _decode_str,
-    "_missing": _missing,
-    "_invalid_bool": _invalid_bool,
-    "_not_bool": _not_bool,
-    "_truncated": _truncated,
-    "_unexpected_key": _unexpected_key,
-    "_trailing": _trailing,
-    "_empty_packed": _empty_packed,
-    "_at_index": _at_index,
-    "_read_uvarint": read_uvarint,
-    "_uvarint": uvarint,
-    "_Mapping": Mapping,
-}
+def _indent(lines: list[str], depth: int = 1) -> list[str]:
+    return ["    " * depth + line for line in lines]
 
 
 class _Generator:
     """Accumulates generated functions and the constants they refer to."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = dict(_HELPERS)
+        self.namespace: dict[str, Any] = dict(_NAMESPACE)
         self.sources: list[str] = []
         self._counter = 0
 
@@ -213,44 +73,145 @@ class _Generator:
         self._counter += 1
         return f"{hint}{self._counter}"
 
+    def function(self, name: str, args: str, body: list[str]) -> str:
+        self.sources.append("\n".join([f"def {name}({args}):", *_indent(body)]))
+        return name
+
     def build(self) -> None:
         source = "\n\n".join(self.sources)
         exec(compile(source, "<klayr_py.codec generated>", "exec"), self.namespace)
 
-    # --- encoding ---------------------------------------------------------------------------------
+    def key(self, field: FieldSpec) -> str:
+        return self.const(uvarint(field.key), "key")
 
-    def encoder(self, spec: ObjectSpec) -> str:
+    # --- fast encoder: returns bytes, raises anything (caught) on unusual input -------------------
+
+    def fast_encoder(self, spec: ObjectSpec) -> str:
+        """Generate ``def NAME(value) -> bytes`` for well-formed values with every field present."""
+        body = ["if type(v) is not dict:", "    raise _Recheck"]
+        parts: list[str] = []
+        for position, field in enumerate(spec.fields):
+            local = f"x{position}"
+            body.append(f"{local} = v[{field.name!r}]")
+            lines, field_parts = self._fast_field(field, local)
+            body += lines
+            parts += field_parts
+        if not parts:
+            body.append("return b''")
+        else:
+            body.append("return b''.join((" + ", ".join(parts) + ",))")
+        return self.function(self.fresh("_fast_encode"), "v", body)
+
+    def _fast_field(self, field: FieldSpec, x: str) -> tuple[list[str], list[str]]:
+        """Lines checking ``x`` for ``field``, and the expressions of its encoded parts."""
+        key = self.key(field)
+        if field.kind == "scalar":
+            assert field.data_type is not None
+            lines, value = self._fast_scalar(field.data_type, x)
+            return lines, [key, value]
+        if field.kind == "object":
+            assert field.object is not None
+            nested = self.fast_encoder(field.object)
+            return [f"{x} = {nested}({x})"], [key, f"_V[len({x})]", x]
+        element = self.fresh("_fast_elements")
+        self._fast_elements(element, field, key)
+        return [
+            f"if type({x}) is not list:",
+            "    raise _Recheck",
+            f"{x} = {element}({x}) if {x} else b''",
+        ], [x]
+
+    def _fast_scalar(self, data_type: str, x: str) -> tuple[list[str], str]:
+        """Lines checking/converting scalar ``x``, and the expression of its encoded value."""
+        if data_type in INT_RANGES:
+            low, high, bits = INT_RANGES[data_type]
+            lines = [
+                f"if type({x}) is not int or {x} < {low} or {x} > {high}:",
+                "    raise _Recheck",
+            ]
+            if data_type.startswith("s"):
+                lines.append(f"{x} = ({x} << 1) ^ ({x} >> {bits - 1})")
+            lines.append(f"{x} = _V[{x}] if {x} < 16384 else _uvarint({x})")
+            return lines, x
+        if data_type == "boolean":
+            return [
+                f"if {x} is True:",
+                f"    {x} = b'\\x01'",
+                f"elif {x} is False:",
+                f"    {x} = b'\\x00'",
+                "else:",
+                "    raise _Recheck",
+            ], x
+        if data_type == "bytes":
+            return [f"if type({x}) is not bytes:", "    raise _Recheck"], f"_V[len({x})], {x}"
+        return [
+            f"if type({x}) is not str:",
+            "    raise _Recheck",
+            f"e{x} = {x}.encode()",
+            f"if len(e{x}) != len({x}):",  # non-ASCII: normalise to NFC as klayr-codec does
+            f"    e{x} = _encode_str({x}, '')",
+        ], f"_V[len(e{x})], e{x}"
+
+    def _fast_elements(self, name: str, field: FieldSpec, key: str) -> None:
+        """Generate ``def NAME(items) -> bytes``: the encoded non-empty array ``field``."""
+        if field.kind == "object_array":
+            assert field.object is not None
+            nested = self.fast_encoder(field.object)
+            body = [
+                "out = []",
+                "for y in items:",
+                f"    y = {nested}(y)",
+                f"    out.append({key} + _V[len(y)] + y)",
+                "return b''.join(out)",
+            ]
+        else:
+            assert field.data_type is not None
+            lines, value = self._fast_scalar(field.data_type, "y")
+            if field.data_type in ("string", "bytes"):
+                body = [
+                    "out = []",
+                    "for y in items:",
+                    *_indent(lines),
+                    f"    out += ({key}, {value})",
+                    "return b''.join(out)",
+                ]
+            else:
+                body = [
+                    "out = []",
+                    "for y in items:",
+                    *_indent(lines),
+                    f"    out.append({value})",
+                    "packed = b''.join(out)",
+                    f"return {key} + _V[len(packed)] + packed",
+                ]
+        self.function(name, "items", body)
+
+    # --- checked encoder: appends to a bytearray, names the field at fault ------------------------
+
+    def checked_encoder(self, spec: ObjectSpec) -> str:
         """Generate ``def NAME(value, out)`` appending the encoding of ``spec`` to ``out``."""
-        name = self.fresh("_encode_object")
-        body: list[str] = [
-            "if type(v) is not dict:",
-            f"    v = _as_mapping(v, {spec.path!r})",
-        ]
+        body: list[str] = ["if type(v) is not dict:", f"    v = _as_mapping(v, {spec.path!r})"]
         for field in spec.fields:
-            body.append("try:")
-            body.append(f"    x = v[{field.name!r}]")
-            body.append("except KeyError:")
+            body += ["try:", f"    x = v[{field.name!r}]", "except KeyError:"]
             if field.kind == "scalar":
                 # klayr-codec leaves an absent scalar out of the message (its conformance vectors
                 # rely on it); the strict decoder will then refuse the result.
-                body.append("    pass")
-                body.append("else:")
-                body.extend("    " + line for line in self._encode_field(field))
+                body += ["    pass", "else:", *_indent(self._checked_field(field))]
             else:
-                body.append(f"    raise _missing({field.path!r}) from None")
-                body.extend(self._encode_field(field))
-        lines = [f"def {name}(v, out):"] + ["    " + line for line in body]
-        self.sources.append("\n".join(lines))
-        return name
+                body += [
+                    f"    raise _missing({field.path!r}) from None",
+                    *self._checked_field(field),
+                ]
+        return self.function(self.fresh("_checked_encode"), "v, out", body)
 
-    def _encode_field(self, field: FieldSpec) -> list[str]:
-        key = self.const(bytes(uvarint(field.key)), "key")
+    def _checked_field(self, field: FieldSpec) -> list[str]:
+        key = self.key(field)
         if field.kind == "scalar":
             assert field.data_type is not None
-            return self._encode_scalar(field.data_type, field.path, key)
+            return self._checked_scalar(field.data_type, field.path, key)
         if field.kind == "object":
             assert field.object is not None
-            nested = self.encoder(field.object)
+            nested = self.checked_encoder(field.object)
             return [
                 "sub = bytearray()",
                 f"{nested}(x, sub)",
@@ -259,14 +220,11 @@ class _Generator:
                 "out += sub",
             ]
         item_path = field.path + "[]"
-        lines = [
-            "if type(x) is not list:",
-            f"    x = _as_list(x, {field.path!r})",
-            "if x:",
-        ]
+        lines = ["if type(x) is not list:", f"    x = _as_list(x, {field.path!r})", "if x:"]
+        packed = field.kind == "array" and field.data_type not in ("string", "bytes")
         if field.kind == "object_array":
             assert field.object is not None
-            nested = self.encoder(field.object)
+            nested = self.checked_encoder(field.object)
             loop = [
                 "sub = bytearray()",
                 f"{nested}(y, sub)",
@@ -274,183 +232,294 @@ class _Generator:
                 "out += _uvarint(len(sub))",
                 "out += sub",
             ]
-            target = "out"
         else:
             assert field.data_type is not None
-            if field.data_type in ("string", "bytes"):
-                loop = self._encode_scalar(field.data_type, item_path, key, value="y")
-                target = "out"
-            else:
-                loop = self._encode_scalar(
-                    field.data_type, item_path, None, value="y", out="packed"
-                )
-                target = "packed"
-        inner = ["    packed = bytearray()"] if target == "packed" else []
+            loop = self._checked_scalar(
+                field.data_type,
+                item_path,
+                None if packed else key,
+                "y",
+                "packed" if packed else "out",
+            )
+        inner = ["packed = bytearray()"] if packed else []
         inner += [
-            "    try:",
-            "        for k, y in enumerate(x):",
-            *["            " + line for line in loop],
-            "    except CodecError as e:",
-            f"        raise _at_index(e, {field.path!r}, k) from None",
+            "try:",
+            "    for k, y in enumerate(x):",
+            *_indent(loop, 2),
+            "except CodecError as e:",
+            f"    raise _at_index(e, {field.path!r}, k) from None",
         ]
-        if target == "packed":
-            inner += [f"    out += {key}", "    out += _uvarint(len(packed))", "    out += packed"]
-        return lines + inner
+        if packed:
+            inner += [f"out += {key}", "out += _uvarint(len(packed))", "out += packed"]
+        return lines + _indent(inner)
 
-    def _encode_scalar(
+    def _checked_scalar(
         self, data_type: str, path: str, key: str | None, value: str = "x", out: str = "out"
     ) -> list[str]:
-        lines: list[str] = []
         emit_key = [f"{out} += {key}"] if key is not None else []
-        if data_type in _INT_RANGES:
-            low, high, bits = _INT_RANGES[data_type]
-            lines += [
+        if data_type in INT_RANGES:
+            low, high, bits = INT_RANGES[data_type]
+            lines = [
                 f"if type({value}) is not int or not {low} <= {value} <= {high}:",
                 f"    {value} = _as_int({value}, {path!r}, {data_type!r})",
                 *emit_key,
             ]
             if data_type.startswith("s"):
                 lines.append(f"{value} = ({value} << 1) ^ ({value} >> {bits - 1})")
-            lines += [
-                f"if {value} < 128:",
-                f"    {out}.append({value})",
-                "else:",
-                f"    {out} += _uvarint({value})",
-            ]
-        elif data_type == "boolean":
-            lines += [
+            return [*lines, f"{out} += _uvarint({value})"]
+        if data_type == "boolean":
+            return [
                 f"if {value} is True:",
-                *["    " + line for line in emit_key],
+                *_indent(emit_key),
                 f"    {out}.append(1)",
                 f"elif {value} is False:",
-                *["    " + line for line in emit_key],
+                *_indent(emit_key),
                 f"    {out}.append(0)",
                 "else:",
                 f"    raise _not_bool({value}, {path!r})",
             ]
+        if data_type == "bytes":
+            lines = [
+                f"if type({value}) is not bytes:",
+                f"    {value} = _as_bytes({value}, {path!r})",
+            ]
         else:
-            if data_type == "bytes":
-                lines += [
-                    f"if type({value}) is not bytes:",
-                    f"    {value} = _as_bytes({value}, {path!r})",
-                ]
-            else:
-                lines += [
-                    f"if type({value}) is str and {value}.isascii():",
-                    f"    {value} = {value}.encode()",
-                    "else:",
-                    f"    {value} = _encode_str({value}, {path!r})",
-                ]
-            lines += [*emit_key, f"{out} += _uvarint(len({value}))", f"{out} += {value}"]
-        return lines
+            lines = [f"{value} = _encode_str({value}, {path!r})"]
+        return [*lines, *emit_key, f"{out} += _uvarint(len({value}))", f"{out} += {value}"]
 
-    # --- decoding ---------------------------------------------------------------------------------
+    # --- fast decoder: bounds left to IndexError and one end check per object ---------------------
 
-    def decoder(self, spec: ObjectSpec) -> str:
-        """Generate ``def NAME(b, i, end) -> (dict, i)`` decoding ``spec`` from ``b[i:end]``."""
-        name = self.fresh("_decode_object")
+    def fast_decoder(self, spec: ObjectSpec) -> str:
+        """Generate ``def NAME(b, i, end) -> (dict, i)`` for the common, well-formed case.
+
+        Reads are not bounded by ``end``: past the data Python raises IndexError, and an overrun of
+        a nested object shows as ``i > end`` at its end. Either raises to the caller, which runs
+        the checked decoder to name the field at fault. Any other flaw raises CodecError here.
+        """
         spec_name = self.const(spec, "spec")
         body: list[str] = []
-        names: list[str] = []
         for position, field in enumerate(spec.fields):
-            local = f"f{position}"
-            names.append(local)
-            body.extend(self._decode_field(field, position, spec_name, local))
+            body += self._fast_field_decode(field, position, spec_name, f"f{position}")
         body += [
             "if i != end:",
+            "    if i > end:",
+            "        raise _Recheck",
             f"    raise _trailing({spec_name}, b, i, end)",
-            "return {"
-            + ", ".join(f"{f.name!r}: {n}" for f, n in zip(spec.fields, names, strict=True))
-            + "}, i",
         ]
-        lines = [f"def {name}(b, i, end):"] + ["    " + line for line in body]
-        self.sources.append("\n".join(lines))
-        return name
+        pairs = ", ".join(f"{f.name!r}: f{n}" for n, f in enumerate(spec.fields))
+        body.append(f"return {{{pairs}}}, i")
+        return self.function(self.fresh("_fast_decode"), "b, i, end", body)
 
-    def _check_key(self, field: FieldSpec, position: int, spec_name: str) -> list[str]:
+    def _fast_value(self, data_type: str, path: str, x: str, at: str) -> list[str]:
+        """Lines reading the value of ``data_type`` that starts at index expression ``at``."""
+        if data_type == "boolean":
+            return [
+                f"{x} = b[{at}]",
+                f"if {x} > 1:",
+                f"    raise _invalid_bool({path!r})",
+                f"{x} = {x} == 1",
+                f"i = {at} + 1",
+            ]
+        bits = INT_RANGES[data_type][2] if data_type in INT_RANGES else 32
+        target = x if data_type in INT_RANGES else "n"
+        # One- to three-byte varints inline (lengths, counts, heights); longer ones call _rvu.
+        lines = [
+            f"{target} = b[{at}]",
+            f"if {target} < 128:",
+            f"    i = {at} + 1",
+            "else:",
+            f"    i = {at} + 1",
+            "    t = b[i]",
+            "    if 0 < t < 128:",
+            f"        {target} = {target} & 127 | t << 7",
+            "        i += 1",
+            "    elif t > 127 and 0 < b[i + 1] < 128:",
+            f"        {target} = {target} & 127 | (t & 127) << 7 | b[i + 1] << 14",
+            "        i += 2",
+            "    else:",
+            f"        {target}, i = _rvu(b, i - 1, {(1 << bits) - 1}, {path!r})",
+        ]
+        if data_type.startswith("s") and data_type in INT_RANGES:
+            lines.append(f"{x} = ({x} >> 1) ^ -({x} & 1)")
+        elif data_type == "bytes":
+            lines += ["j = i + n", f"{x} = b[i:j]", "i = j"]
+        elif data_type == "string":
+            lines += [
+                "j = i + n",
+                f"{x} = b[i:j].decode()",  # UnicodeDecodeError goes to the checked decoder
+                f"if len({x}) != n:",
+                f"    _check_nfc({x}, {path!r})",
+                "i = j",
+            ]
+        return lines
+
+    def _fast_key(self, field: FieldSpec, position: int, spec_name: str) -> tuple[list[str], str]:
+        """Lines checking the key of ``field`` at ``i``, and the index expression after it."""
         key_bytes = uvarint(field.key)
         fail = f"    raise _unexpected_key({spec_name}, {position}, b, i, end)"
         if len(key_bytes) == 1:
-            return [f"if i >= end or b[i] != {key_bytes[0]}:", fail, "i += 1"]
+            return [f"if b[i] != {key_bytes[0]}:", fail], "i + 1"
         key = self.const(key_bytes, "key")
         width = len(key_bytes)
+        return [f"if b[i:i + {width}] != {key}:", fail], f"i + {width}"
+
+    def _fast_field_decode(
+        self, field: FieldSpec, position: int, spec_name: str, local: str
+    ) -> list[str]:
+        if field.kind == "scalar":
+            assert field.data_type is not None
+            check, at = self._fast_key(field, position, spec_name)
+            return check + self._fast_value(field.data_type, field.path, local, at)
+        if field.kind == "object":
+            assert field.object is not None
+            nested = self.fast_decoder(field.object)
+            check, at = self._fast_key(field, position, spec_name)
+            return [
+                *check,
+                *self._fast_value("uint32", field.path, "n", at),
+                f"{local}, i = {nested}(b, i, i + n)",
+            ]
+        item_path = field.path + "[]"
+        width = len(uvarint(field.key))
+        present = self._starts_with_key(field)
+        catch = [
+            "except CodecError as e:",
+            f"    raise _at_index(e, {field.path!r}, len({local})) from None",
+        ]
+        if field.kind == "array" and field.data_type not in ("string", "bytes"):
+            assert field.data_type is not None
+            return [
+                f"{local} = []",
+                f"if {present}:",
+                *_indent(self._fast_value("uint32", field.path, "n", f"i + {width}")),
+                "    if n == 0:",
+                f"        raise _empty_packed({field.path!r})",
+                "    stop = i + n",
+                "    try:",
+                "        while i < stop:",
+                *_indent(self._fast_value(field.data_type, item_path, "y", "i"), 3),
+                f"            {local}.append(y)",
+                *_indent(catch),
+                "    if i != stop:",
+                "        raise _Recheck",
+            ]
+        if field.kind == "object_array":
+            assert field.object is not None
+            nested = self.fast_decoder(field.object)
+            element = [
+                *self._fast_value("uint32", item_path, "n", f"i + {width}"),
+                f"y, i = {nested}(b, i, i + n)",
+            ]
+        else:
+            assert field.data_type is not None
+            element = self._fast_value(field.data_type, item_path, "y", f"i + {width}")
+        return [
+            f"{local} = []",
+            "try:",
+            f"    while {present}:",
+            *_indent(element, 2),
+            f"        {local}.append(y)",
+            *catch,
+        ]
+
+    # --- checked decoder: tests every bound, names the field at fault -----------------------------
+
+    def checked_decoder(self, spec: ObjectSpec) -> str:
+        """Generate ``def NAME(b, i, end) -> (dict, i)`` decoding ``spec`` from ``b[i:end]``."""
+        spec_name = self.const(spec, "spec")
+        body: list[str] = []
+        for position, field in enumerate(spec.fields):
+            body += self._checked_field_decode(field, position, spec_name, f"f{position}")
+        body += ["if i != end:", f"    raise _trailing({spec_name}, b, i, end)"]
+        pairs = ", ".join(f"{f.name!r}: f{n}" for n, f in enumerate(spec.fields))
+        body.append(f"return {{{pairs}}}, i")
+        return self.function(self.fresh("_checked_decode"), "b, i, end", body)
+
+    def _checked_key(self, field: FieldSpec, position: int, spec_name: str) -> list[str]:
+        key_bytes = uvarint(field.key)
+        fail = f"    raise _unexpected_key({spec_name}, {position}, b, i, end)"
+        width = len(key_bytes)
+        if width == 1:
+            return [f"if i >= end or b[i] != {key_bytes[0]}:", fail, "i += 1"]
+        key = self.const(key_bytes, "key")
         return [f"if i + {width} > end or b[i:i + {width}] != {key}:", fail, f"i += {width}"]
 
     def _starts_with_key(self, field: FieldSpec) -> str:
-        """An expression: does the key of ``field`` start at ``i``?"""
+        """An expression: does the key of ``field`` start at ``i`` (before ``end``)?"""
         key_bytes = uvarint(field.key)
         if len(key_bytes) == 1:
             return f"i < end and b[i] == {key_bytes[0]}"
         key = self.const(key_bytes, "key")
         return f"i + {len(key_bytes)} <= end and b[i:i + {len(key_bytes)}] == {key}"
 
-    def _read_varint(self, target: str, bits: int, path: str, end: str = "end") -> list[str]:
+    def _checked_varint(self, x: str, bits: int, path: str, end: str = "end") -> list[str]:
         return [
             f"if i >= {end}:",
             f"    raise _truncated({path!r})",
-            f"{target} = b[i]",
+            f"{x} = b[i]",
             "i += 1",
-            f"if {target} > 127:",
-            f"    {target}, i = _read_uvarint(b, i - 1, {end}, {bits}, {path!r})",
+            f"if {x} > 127:",
+            f"    {x}, i = _read_uvarint(b, i - 1, {end}, {bits}, {path!r})",
         ]
 
-    def _decode_scalar(self, data_type: str, path: str, target: str, end: str = "end") -> list[str]:
-        if data_type in _INT_RANGES:
-            bits = _INT_RANGES[data_type][2]
-            lines = self._read_varint(target, bits, path, end)
+    def _checked_value(self, data_type: str, path: str, x: str, end: str = "end") -> list[str]:
+        if data_type in INT_RANGES:
+            lines = self._checked_varint(x, INT_RANGES[data_type][2], path, end)
             if data_type.startswith("s"):
-                lines.append(f"{target} = ({target} >> 1) ^ -({target} & 1)")
+                lines.append(f"{x} = ({x} >> 1) ^ -({x} & 1)")
             return lines
         if data_type == "boolean":
             return [
                 f"if i >= {end}:",
                 f"    raise _truncated({path!r})",
-                f"{target} = b[i]",
+                f"{x} = b[i]",
                 "i += 1",
-                f"if {target} > 1:",
+                f"if {x} > 1:",
                 f"    raise _invalid_bool({path!r})",
-                f"{target} = {target} == 1",
+                f"{x} = {x} == 1",
             ]
-        lines = self._read_varint("n", 32, path, end)
+        lines = self._checked_varint("n", 32, path, end)
         lines += ["j = i + n", f"if j > {end}:", f"    raise _truncated({path!r})"]
         if data_type == "bytes":
-            lines.append(f"{target} = b[i:j]")
+            lines.append(f"{x} = b[i:j]")
         else:
-            lines.append(f"{target} = _decode_str(b[i:j], {path!r})")
-        lines.append("i = j")
-        return lines
+            lines.append(f"{x} = _decode_str(b[i:j], {path!r})")
+        return [*lines, "i = j"]
 
-    def _decode_field(
+    def _checked_field_decode(
         self, field: FieldSpec, position: int, spec_name: str, local: str
     ) -> list[str]:
         if field.kind == "scalar":
             assert field.data_type is not None
-            return self._check_key(field, position, spec_name) + self._decode_scalar(
+            return self._checked_key(field, position, spec_name) + self._checked_value(
                 field.data_type, field.path, local
             )
         if field.kind == "object":
             assert field.object is not None
-            nested = self.decoder(field.object)
+            nested = self.checked_decoder(field.object)
             return [
-                *self._check_key(field, position, spec_name),
-                *self._read_varint("n", 32, field.path),
+                *self._checked_key(field, position, spec_name),
+                *self._checked_varint("n", 32, field.path),
                 "j = i + n",
                 "if j > end:",
                 f"    raise _truncated({field.path!r})",
                 f"{local}, i = {nested}(b, i, j)",
             ]
         item_path = field.path + "[]"
-        present = self._starts_with_key(field)
         key_width = len(uvarint(field.key))
+        catch = [
+            "except CodecError as e:",
+            f"    raise _at_index(e, {field.path!r}, len({local})) from None",
+        ]
         if field.kind == "array" and field.data_type not in ("string", "bytes"):
             assert field.data_type is not None
-            # The loop condition already guarantees a first byte, so drop the bounds check.
-            element = self._decode_scalar(field.data_type, item_path, "y", end="stop")[2:]
+            # The loop condition already guarantees a first byte: drop that bounds check.
+            element = self._checked_value(field.data_type, item_path, "y", end="stop")[2:]
             return [
                 f"{local} = []",
-                f"if {present}:",
+                f"if {self._starts_with_key(field)}:",
                 f"    i += {key_width}",
-                *["    " + line for line in self._read_varint("n", 32, field.path)],
+                *_indent(self._checked_varint("n", 32, field.path)),
                 "    if n == 0:",
                 f"        raise _empty_packed({field.path!r})",
                 "    stop = i + n",
@@ -458,16 +527,15 @@ class _Generator:
                 f"        raise _truncated({field.path!r})",
                 "    try:",
                 "        while i < stop:",
-                *["            " + line for line in element],
+                *_indent(element, 3),
                 f"            {local}.append(y)",
-                "    except CodecError as e:",
-                f"        raise _at_index(e, {field.path!r}, len({local})) from None",
+                *_indent(catch),
             ]
         if field.kind == "object_array":
             assert field.object is not None
-            nested = self.decoder(field.object)
+            nested = self.checked_decoder(field.object)
             element = [
-                *self._read_varint("n", 32, item_path),
+                *self._checked_varint("n", 32, item_path),
                 "j = i + n",
                 "if j > end:",
                 f"    raise _truncated({item_path!r})",
@@ -475,31 +543,71 @@ class _Generator:
             ]
         else:
             assert field.data_type is not None
-            element = self._decode_scalar(field.data_type, item_path, "y")
+            element = self._checked_value(field.data_type, item_path, "y")
         return [
             f"{local} = []",
             "try:",
-            f"    while {present}:",
+            f"    while {self._starts_with_key(field)}:",
             f"        i += {key_width}",
-            *["        " + line for line in element],
+            *_indent(element, 2),
             f"        {local}.append(y)",
-            "except CodecError as e:",
-            f"    raise _at_index(e, {field.path!r}, len({local})) from None",
+            *catch,
         ]
 
 
 def generate(spec: ObjectSpec) -> tuple[Encoder, Decoder]:
-    """Generate and compile the encoder and decoder of a root object ``spec``."""
+    """Generate and compile ``encode(value) -> bytes`` and ``decode(data) -> dict`` for ``spec``."""
     gen = _Generator()
-    encoder_name = gen.encoder(spec)
-    decoder_name = gen.decoder(spec)
+    fast_encode = gen.fast_encoder(spec)
+    checked_encode = gen.checked_encoder(spec)
+    fast_decode = gen.fast_decoder(spec)
+    checked_decode = gen.checked_decoder(spec)
+    gen.function(
+        "encode",
+        "v",
+        [
+            "try:",
+            f"    return {fast_encode}(v)",
+            "except _RECHECK_ENCODE:",
+            "    out = bytearray()",
+            f"    {checked_encode}(v, out)",
+            "    return bytes(out)",
+        ],
+    )
+    gen.function(
+        "decode",
+        "b",
+        [
+            "if type(b) is not bytes:",
+            "    b = _to_bytes(b)",
+            "try:",
+            f"    return {fast_decode}(b, 0, len(b))[0]",
+            "except _RECHECK_DECODE:",
+            f"    return {checked_decode}(b, 0, len(b))[0]",
+        ],
+    )
     gen.build()
-    return gen.namespace[encoder_name], gen.namespace[decoder_name]
+    return gen.namespace["encode"], gen.namespace["decode"]
+
+
+def generate_paths(spec: ObjectSpec) -> dict[str, Callable[..., Any]]:
+    """The four generated paths separately, so tests can check fast and checked agree."""
+    gen = _Generator()
+    names = {
+        "fast_encode": gen.fast_encoder(spec),
+        "checked_encode": gen.checked_encoder(spec),
+        "fast_decode": gen.fast_decoder(spec),
+        "checked_decode": gen.checked_decoder(spec),
+    }
+    gen.build()
+    return {role: gen.namespace[name] for role, name in names.items()}
 
 
 def generated_source(spec: ObjectSpec) -> str:
     """The Python source generated for ``spec`` (for debugging and the docs)."""
     gen = _Generator()
-    gen.encoder(spec)
-    gen.decoder(spec)
+    gen.fast_encoder(spec)
+    gen.checked_encoder(spec)
+    gen.fast_decoder(spec)
+    gen.checked_decoder(spec)
     return "\n\n".join(gen.sources)

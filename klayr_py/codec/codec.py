@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from klayr_py.codec.compiled import CompiledSchema, compile_schema
+from klayr_py.codec.compiled import CompiledSchema, _by_identity, compile_schema
 from klayr_py.codec.json_format import value_from_json, value_to_json
 from klayr_py.errors import CodecError, ValidationError
 
@@ -13,12 +13,22 @@ Schema = Mapping[str, Any] | CompiledSchema
 
 
 def encode(schema: Schema, value: Mapping[str, Any]) -> bytes:
-    """Encode ``value`` with ``schema``; every non-array property must be present."""
+    """Encode ``value`` with ``schema`` in field-number order.
+
+    Like klayr-codec, an absent scalar property is left out (and the result will not decode);
+    an absent object or array property is an error.
+    """
+    compiled = _by_identity.get(id(schema))
+    if compiled is not None and compiled[0] is schema:
+        return compiled[1].encode(value)
     return compile_schema(schema).encode(value)
 
 
 def decode(schema: Schema, data: bytes | bytearray | memoryview) -> dict[str, Any]:
     """Decode ``data`` strictly as klayr-codec does, raising :class:`CodecError` on any flaw."""
+    compiled = _by_identity.get(id(schema))
+    if compiled is not None and compiled[0] is schema:
+        return compiled[1].decode(data)
     return compile_schema(schema).decode(data)
 
 

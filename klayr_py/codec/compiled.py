@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from klayr_py.codec._codegen import generate
+from klayr_py.codec._codegen import Decoder, Encoder, generate
 from klayr_py.codec._spec import ObjectSpec, parse_schema
 from klayr_py.errors import CodecError
 
@@ -19,28 +19,19 @@ class CompiledSchema:
     the cache lookup that :func:`klayr_py.codec.encode` does.
     """
 
-    __slots__ = ("_decode", "_encode", "schema", "schema_id", "spec")
+    __slots__ = ("decode", "encode", "schema", "schema_id", "spec")
+
+    encode: Encoder
+    """``encode(value) -> bytes``; raises :class:`CodecError` naming the field at fault."""
+    decode: Decoder
+    """``decode(data) -> dict``, strictly; raises :class:`CodecError` naming the field at fault."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema
         self.schema_id: str | None = schema.get("$id") if isinstance(schema, Mapping) else None
         self.spec: ObjectSpec = parse_schema(schema)
-        self._encode, self._decode = generate(self.spec)
-
-    def encode(self, value: Mapping[str, Any]) -> bytes:
-        """Encode ``value``; raises :class:`CodecError` naming the field at fault."""
-        out = bytearray()
-        self._encode(value, out)
-        return bytes(out)
-
-    def decode(self, data: bytes | bytearray | memoryview) -> dict[str, Any]:
-        """Decode ``data`` strictly; raises :class:`CodecError` naming the field at fault."""
-        if type(data) is not bytes:
-            if not isinstance(data, (bytearray, memoryview)):
-                raise CodecError(f"expected bytes to decode, got {type(data).__name__}")
-            data = bytes(data)
-        value, _ = self._decode(data, 0, len(data))
-        return value
+        # Plain functions in slots: calling them costs no bound-method creation.
+        self.encode, self.decode = generate(self.spec)
 
     def __repr__(self) -> str:
         return f"CompiledSchema({self.schema_id!r})"

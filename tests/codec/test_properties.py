@@ -8,6 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from klayr_py import codec
+from klayr_py.codec._codegen import generate_paths
+from klayr_py.codec._runtime import Recheck
 from klayr_py.errors import CodecError
 
 from .strategies import root_schemas, schemas_and_values
@@ -99,3 +101,43 @@ def test_values_of_the_wrong_type_raise_codec_error(
         codec.encode(schema, value)
     except CodecError as exc:
         assert exc.path.startswith(".")
+
+
+def _paths(schema: dict[str, Any]) -> dict[str, Any]:
+    return generate_paths(codec.compile_schema(schema).spec)
+
+
+def _decode_with(decoder: Any, data: bytes) -> Any:
+    """('ok', value), ('error', message) or ('deferred', None) for a fast-path hand-off."""
+    try:
+        return ("ok", decoder(data, 0, len(data))[0])
+    except CodecError as exc:
+        return ("error", str(exc))
+    except (IndexError, UnicodeDecodeError, Recheck):
+        return ("deferred", None)
+
+
+@SETTINGS
+@given(_mutated())
+def test_fast_and_checked_decoders_agree(pair: tuple[dict[str, Any], bytes]) -> None:
+    schema, data = pair
+    paths = _paths(schema)
+    fast = _decode_with(paths["fast_decode"], data)
+    checked = _decode_with(paths["checked_decode"], data)
+    assert checked[0] != "deferred"
+    if fast[0] == "deferred":
+        assert checked[0] == "error"  # the fast path only hands off what is invalid
+    else:
+        assert fast[0] == checked[0]
+        if fast[0] == "ok":
+            assert fast[1] == checked[1]
+
+
+@SETTINGS
+@given(schemas_and_values())
+def test_fast_and_checked_encoders_agree(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    schema, value = pair
+    paths = _paths(schema)
+    out = bytearray()
+    paths["checked_encode"](value, out)
+    assert paths["fast_encode"](value) == bytes(out)
