@@ -1,8 +1,9 @@
 """Run JavaScript against Klayr's own npm packages, as a test oracle.
 
-The packages live in ``tests/oracle/node_modules`` (``npm install --prefix tests/oracle``, which
-``.ci/run`` does when npm is present). Tests that use the oracle call :func:`require_oracle` and are
-skipped with a clear reason when Node.js or the packages are absent.
+The packages live in ``tests/oracle/node_modules``, installed from the pinned package-lock.json by
+``tests/conftest.py`` at the start of a test session when npm is present. Tests that use the oracle
+call :func:`require_oracle` and are skipped with a clear reason when Node.js or the packages are
+absent.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def oracle_missing_reason(package: str = "@klayr/codec") -> str | None:
     if shutil.which("node") is None:
         return "Node.js is not installed"
     if not (NODE_MODULES / package / "package.json").is_file():
-        return f"{package} is not installed (run: npm install --prefix tests/oracle)"
+        return f"{package} is not installed (run: npm ci --prefix tests/oracle)"
     return None
 
 

@@ -1,0 +1,29 @@
+"""Session set-up shared by every test: the Node.js oracle is installed once when npm is present."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from tests.oracle.node import NODE_MODULES, ORACLE_DIR
+
+
+def pytest_sessionstart(session: object) -> None:
+    """Install Klayr's npm packages for the oracle tests (pinned by package-lock.json).
+
+    Without npm, or when the install fails, oracle tests skip with the reason; set
+    KLAYR_PY_NO_ORACLE=1 to skip them on purpose.
+    """
+    if os.environ.get("KLAYR_PY_NO_ORACLE") or NODE_MODULES.is_dir():
+        return
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        return
+    subprocess.run(
+        [npm, "ci", "--silent", "--no-audit", "--no-fund"],
+        cwd=ORACLE_DIR,
+        check=False,
+        timeout=600,
+        capture_output=True,
+    )
