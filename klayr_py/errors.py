@@ -47,3 +47,31 @@ class CryptoError(KlayrError, ValueError):
 
 class TreeError(KlayrError, ValueError):
     """A Merkle tree input is invalid: a key of the wrong length, or a malformed proof."""
+
+
+class ChainError(KlayrError, ValueError):
+    """A transaction, block header, block asset list, block or event breaks one of Klayr's rules.
+
+    The message names the object and the field at fault, in the words Klayr uses where it has some.
+    """
+
+
+class TransactionError(ChainError):
+    """A transaction is malformed or invalid (``Transaction.validate``, ``from_json``)."""
+
+
+class BlockError(ChainError):
+    """A block, block header or block asset list is malformed or invalid."""
+
+
+class EventError(ChainError):
+    """An event is malformed, or a set of events cannot form an event root."""
+
+
+class StateError(KlayrError):
+    """The state store was used out of order: an unknown snapshot, a commit at the wrong height, a
+    stale pending commit, a revert without its stored diff ... The message says which."""
+
+
+class StateWriteError(StateError):
+    """A write (``set``/``delete``) through a read-only view of the state, naming key and store."""

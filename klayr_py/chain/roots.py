@@ -1,0 +1,52 @@
+"""The roots a block header commits to, computed as Klayr does.
+
+* transaction root: Merkle root (LIP 0031) of the transaction IDs in block order;
+* asset root: Merkle root of the encoded assets (:meth:`BlockAssets.get_root`);
+* event root (LIP 0065): root of a sparse Merkle tree (LIP 0039) with 12-byte keys holding, for
+  every topic of every event, the leaf ``Event.key_pairs`` gives. Klayr's engine computes it
+  with lisk-db's ``SparseMerkleTree(EVENT_KEY_LENGTH).update(EMPTY_HASH, pairs)`` after giving
+  the block's events the indices 0, 1, 2 ... in the order they were emitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from klayr_py.chain.constants import EVENT_KEY_LENGTH, MAX_EVENTS_PER_BLOCK
+from klayr_py.chain.event import Event
+from klayr_py.chain.transaction import Transaction
+from klayr_py.errors import EventError
+from klayr_py.tree import merkle_root, sparse_merkle_root
+
+__all__ = ["compute_event_root", "compute_transaction_root", "index_events"]
+
+
+def compute_transaction_root(transactions: Iterable[Transaction]) -> bytes:
+    """The transaction root of a block holding ``transactions`` (sha256(b"") when empty)."""
+    return merkle_root([transaction.id for transaction in transactions])
+
+
+def index_events(events: Iterable[Event]) -> list[Event]:
+    """The events re-indexed 0, 1, 2 ... in order, as Klayr does before computing the root."""
+    return [event.with_index(index) for index, event in enumerate(events)]
+
+
+def compute_event_root(events: Iterable[Event]) -> bytes:
+    """The event root of a block whose events are ``events``, with the indices they carry.
+
+    Call :func:`index_events` first on events in emission order. An empty list (or events
+    without topics) gives sha256(b""). Raises :class:`EventError` for more than
+    ``MAX_EVENTS_PER_BLOCK`` events or two leaves with one key (events sharing an index).
+    """
+    leaves: dict[bytes, bytes] = {}
+    for count, event in enumerate(events, 1):
+        if count > MAX_EVENTS_PER_BLOCK:
+            raise EventError(f"Number of events cannot exceed {MAX_EVENTS_PER_BLOCK} per block")
+        for key, value in event.key_pairs():
+            if key in leaves:
+                raise EventError(
+                    f"two events share the event tree key {key.hex()}: index {event.index} "
+                    "is used twice"
+                )
+            leaves[key] = value
+    return sparse_merkle_root(leaves, EVENT_KEY_LENGTH)
