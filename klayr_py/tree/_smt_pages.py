@@ -7,6 +7,14 @@ page key is a node hash, and pages are as immutable as nodes). A page is the con
 ``hash + len(record) (4 bytes) + record`` for each of its nodes; children at depth
 ``d + page_height`` are the roots of their own pages. Reading one page brings in up to
 ``2**page_height - 1`` nodes, so a path of length L costs about L / page_height reads.
+
+Every node at a depth that is a multiple of ``page_height`` -- the root included -- must be the
+top of a stored page, since a reader finds any other node only inside the page above it. A
+branch's depth is fixed by its subtree (the bit where its keys first differ, less the single-child
+branches above that split), so a branch on a page boundary was a page top when it was made. A leaf
+is the one node that moves: a deletion that leaves it alone in its subtree lifts it (possibly to a
+boundary, or to the root, even when the update makes no new node), and an insertion next to it
+pushes it down. A leaf on a boundary is a page of one node, the same bytes at any depth.
 """
 
 from __future__ import annotations
@@ -66,8 +74,11 @@ def write_pages(
     """Store the pages of the tree under ``root`` that hold nodes made by an update.
 
     ``created`` holds the records of new nodes and ``known`` those read while updating. A page is
-    written when its root is new, or is a leaf (a leaf may have moved to a page boundary; writing
-    its one-node page again is harmless). Untouched pages below are left as they are.
+    written when its root is new, or is a leaf in ``known`` (the root included): an update moves a
+    leaf only when it reads it, so every leaf that may have moved to a page boundary is there, and
+    writing a one-node page again is harmless. Other nodes on a boundary are untouched, so their
+    pages are already stored and are left as they are. Call this whenever the root changed, even if
+    ``created`` is empty (a deletion that lifts a leaf to the root creates no node).
     """
     created_get = created.get
     known_get = known.get

@@ -85,19 +85,51 @@ class SparseMerkleTree:
         return verify_proof(root, keys, proof, self.key_length)
 
 
-class _DiscardingStore:
-    """A store that forgets what it is given: for computing a root without keeping the tree."""
-
-    def get(self, key: bytes) -> bytes | None:
-        return None
-
-    def set(self, key: bytes, value: bytes) -> None:
-        return None
-
-
 def sparse_merkle_root(pairs: Mapping[bytes, bytes], key_length: int = 32) -> bytes:
-    """The root of the tree holding ``pairs`` (pairs with an empty value are absent)."""
-    return SparseMerkleTree(_DiscardingStore(), key_length).update(EMPTY_HASH, pairs)
+    """The root of the tree holding ``pairs`` (pairs with an empty value are absent).
+
+    Computed directly, without storing nodes: the keys are sorted, each subtree is split where
+    its first and last keys first differ, and the chain of single-child branches above that
+    split is hashed in a tight loop. (Event roots have long such chains: events of one
+    transaction share a topic and differ only in their index bits.)
+    """
+    present = sorted((key, value) for key, value in pairs.items() if value)
+    for key, _ in present:
+        if len(key) != key_length:
+            raise TreeError(
+                f"key {key.hex()} has length {len(key)}; this tree's keys have length {key_length}"
+            )
+    if not present:
+        return EMPTY_HASH
+    keys = [key for key, _ in present]
+    values = [value for _, value in present]
+    ints = [int.from_bytes(key, "big") for key in keys]
+    bits = key_length * 8
+    sha256 = hashlib.sha256
+    empty = EMPTY_HASH
+    branch_prefix = BRANCH_PREFIX
+    branch_empty = BRANCH_PREFIX + EMPTY_HASH
+
+    def subtree(lo: int, hi: int, depth: int) -> bytes:
+        if hi - lo == 1:
+            return sha256(LEAF_PREFIX + keys[lo] + values[lo]).digest()
+        split_depth = bits - (ints[lo] ^ ints[hi - 1]).bit_length()
+        shift = bits - 1 - split_depth
+        mid = bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
+        node = sha256(
+            BRANCH_PREFIX + subtree(lo, mid, split_depth + 1) + subtree(mid, hi, split_depth + 1)
+        ).digest()
+        if split_depth > depth:
+            # The path bits from split_depth - 1 up to depth, as characters: one pass of bin().
+            path = format(ints[lo] >> (bits - split_depth), f"0{split_depth}b")[depth:][::-1]
+            for bit in path:
+                if bit == "1":
+                    node = sha256(branch_empty + node).digest()
+                else:
+                    node = sha256(branch_prefix + node + empty).digest()
+        return node
+
+    return subtree(0, len(keys), 0)
 
 
 def _apply_changes(
@@ -201,6 +233,8 @@ def _apply_changes(
         return join(left_kind, new_left, right_kind, new_right)
 
     new_root = walk(root, 0, len(keys), 0)[1]
-    if created:
+    if new_root != root:
+        # Not only when nodes were created: a deletion can create none and still move a leaf up
+        # to a page boundary or to the root, where it must now be a page of its own.
         write_pages(new_root, created, reader.records, db.set, page_height)
     return new_root
