@@ -1,0 +1,38 @@
+"""Klayr's state store over LevelDB: module stores, block cache, snapshots, state root, revert.
+
+See docs/state.md for the key layout, atomicity and performance.
+"""
+
+from klayr_py.state.diff import STATE_DIFF_SCHEMA, StateDiff
+from klayr_py.state.keys import (
+    PREFIX_DIFF,
+    PREFIX_SMT,
+    PREFIX_STATE,
+    PREFIX_STATE_MARKER,
+    SMT_KEY_LENGTH,
+    smt_key,
+    smt_leaves,
+    smt_value,
+)
+from klayr_py.state.offchain_store import OffchainStore
+from klayr_py.state.state_store import PendingCommit, StateStore
+from klayr_py.state.sub_store import ReadOnlyStateStore, ReadOnlySubStore, SubStore
+
+__all__ = [
+    "PREFIX_DIFF",
+    "PREFIX_SMT",
+    "PREFIX_STATE",
+    "PREFIX_STATE_MARKER",
+    "SMT_KEY_LENGTH",
+    "STATE_DIFF_SCHEMA",
+    "OffchainStore",
+    "PendingCommit",
+    "ReadOnlyStateStore",
+    "ReadOnlySubStore",
+    "StateDiff",
+    "StateStore",
+    "SubStore",
+    "smt_key",
+    "smt_leaves",
+    "smt_value",
+]

@@ -1,0 +1,45 @@
+"""What the on-chain and off-chain stores share: module store views over one block cache."""
+
+from __future__ import annotations
+
+from klayr_py.db import Database
+from klayr_py.state._block_cache import BlockCache
+from klayr_py.state.keys import PREFIX_STATE
+from klayr_py.state.sub_store import ReadOnlyStateStore, SubStore
+
+
+class CachedStore:
+    """Module stores over ``db`` with a write-through cache for the block being executed."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache = BlockCache(db, PREFIX_STATE)
+
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+        """The read-write view of the module store ``store_prefix + sub_store_prefix``."""
+        return SubStore(self._cache, store_prefix, sub_store_prefix)
+
+    def read_only(self) -> ReadOnlyStateStore:
+        """A view of the same data whose stores refuse writes (for verify hooks and endpoints)."""
+        return ReadOnlyStateStore(self._cache)
+
+    def create_snapshot(self) -> int:
+        """Open a snapshot of the uncommitted changes; cheap (no copy) and nestable."""
+        return self._cache.create_snapshot()
+
+    def restore_snapshot(self, snapshot_id: int) -> None:
+        """Undo the changes made since ``snapshot_id``.
+
+        That snapshot and every newer one are closed (:class:`StateError` if used again); older
+        snapshots stay open. Costs the number of writes undone.
+        """
+        self._cache.restore_snapshot(snapshot_id)
+
+    def discard(self) -> None:
+        """Drop every uncommitted change and open snapshot (a block that failed)."""
+        self._cache.reset()
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether anything was written since the last commit or discard (even if undone)."""
+        return bool(self._cache.current)
