@@ -1,0 +1,60 @@
+"""What stores, events and commands share: a derived name and a declared value type."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from klayr_py.modules._naming import derive_name
+from klayr_py.modules.typed import ValueCodec, model_of
+
+T = TypeVar("T")
+
+
+class Declared(Generic[T]):
+    """A class whose ``name`` derives from its class name and whose values have one type.
+
+    Subclasses declare the value type as a class attribute, either ``schema`` (a Klayr schema;
+    values are dicts) or ``model`` (a pydantic model; values are instances, the schema is
+    derived), or as the generic argument: ``class MessageStore(BaseStore[Message])``. With
+    neither, the schema is Klayr's empty schema. Assigning ``self.schema`` later (as Klayr's
+    hello command does to apply its configured lengths) keeps the model for values.
+    """
+
+    name: ClassVar[str]
+    schema: dict[str, Any] | None = None
+    model: type[BaseModel] | None = None
+    _suffix: ClassVar[str] = ""
+    _generic_base: ClassVar[type | None] = None  # the class whose generic argument is the model
+
+    _name_given: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:
+            cls._name_given = True  # an explicit name is inherited, as Klayr's getter override
+        elif not cls._name_given:
+            cls.name = derive_name(cls.__name__, cls._suffix)
+        if cls.model is None and cls._generic_base is not None:
+            cls.model = model_of(cls, cls._generic_base)
+
+    def __init__(self) -> None:
+        self._values: ValueCodec[T] = ValueCodec(self.schema, self.model)
+        self.schema = self._values.schema
+
+    def refresh_schema(self) -> None:
+        """Recompile the value codec from ``schema`` as it is now.
+
+        Klayr modules adjust a schema in place during ``init`` (the hello command sets its
+        message lengths from config); the state machine calls this after every module's init.
+        """
+        self._values = ValueCodec(self.schema, self._values.model)
+        self.schema = self._values.schema
+
+    @property
+    def values(self) -> ValueCodec[T]:
+        """The codec of this item's values (rebuilt if ``schema`` was reassigned)."""
+        if self._values.schema is not self.schema:
+            self._values = ValueCodec(self.schema, self._values.model)
+        return self._values

@@ -1,0 +1,46 @@
+"""Events: typed records a module emits during execution (LIP 0065)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from klayr_py.modules._declared import Declared
+
+T = TypeVar("T")
+
+
+class BaseEvent(Declared[T]):
+    """``BaseEvent(module_name)``; ``add(ctx, data, topics=None, no_revert=False)`` emits one.
+
+    ``key`` is module name + event name (UTF-8), as Klayr's, and must be unique in the chain.
+    """
+
+    _suffix = "Event"
+
+    def __init__(self, module_name: str) -> None:
+        super().__init__()
+        self.module_name = module_name
+
+    @property
+    def key(self) -> bytes:
+        """Module name + event name, UTF-8."""
+        return (self.module_name + self.name).encode()
+
+    def add(
+        self,
+        ctx: Any,
+        data: T,
+        topics: Sequence[bytes] | None = None,
+        no_revert: bool = False,
+    ) -> None:
+        """Emit the event into ``ctx.event_queue`` (its default topic comes first).
+
+        ``no_revert`` events survive the revert of a failing command.
+        """
+        ctx.event_queue.add(
+            self.module_name, self.name, self.values.encode(data), topics, no_revert
+        )
+
+
+BaseEvent._generic_base = BaseEvent

@@ -1,0 +1,227 @@
+"""Typed values: declare a store, event or command value as a pydantic model, get Klayr's schema.
+
+Beyond Klayr: instead of a hand-written schema, a value type may be a pydantic model. The Klayr
+schema is derived from it (field numbers in declaration order, skipping any given with
+``FieldNumber``; integer width and sign from ``UInt32``/``SInt32``/``UInt64``/``SInt64``, plain
+``int`` being ``uint64``; byte and string lengths from ``Field(min_length=..., max_length=...)``),
+and
+values come back as model instances. Property names are the fields' aliases: with
+:class:`KlayrModel` that is camelCase, as Klayr's schemas use.
+
+>>> class Message(KlayrModel):
+...     message: str = Field(min_length=3, max_length=256)
+...     sender_address: Address
+>>> schema_from_model(Message)["properties"]["senderAddress"]["dataType"]
+'bytes'
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
+
+import annotated_types
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from klayr_py import codec, validator
+from klayr_py.codec import CompiledSchema
+from klayr_py.validator.decoded_check import compile_decoded_check
+
+__all__ = [
+    "Address",
+    "DataType",
+    "Field",
+    "FieldNumber",
+    "Format",
+    "KlayrModel",
+    "SInt32",
+    "SInt64",
+    "UInt32",
+    "UInt64",
+    "ValueCodec",
+    "schema_from_model",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DataType:
+    """Annotation marker: the Klayr ``dataType`` of an ``int`` field."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldNumber:
+    """Annotation marker: an explicit Klayr ``fieldNumber`` for a field."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """Annotation marker: a Klayr ``format`` (e.g. ``klayr32`` for addresses in JSON)."""
+
+    name: str
+
+
+UInt32 = Annotated[int, DataType("uint32"), Field(ge=0, le=2**32 - 1)]
+SInt32 = Annotated[int, DataType("sint32"), Field(ge=-(2**31), le=2**31 - 1)]
+UInt64 = Annotated[int, DataType("uint64"), Field(ge=0, le=2**64 - 1)]
+SInt64 = Annotated[int, DataType("sint64"), Field(ge=-(2**63), le=2**63 - 1)]
+Address = Annotated[bytes, Format("klayr32"), Field(min_length=20, max_length=20)]
+
+
+class KlayrModel(BaseModel):
+    """A convenient base for typed values: camelCase property names, strict types."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+_SCALARS: dict[type, str] = {bool: "boolean", str: "string", bytes: "bytes", int: "uint64"}
+
+
+def schema_from_model(model: type[BaseModel], schema_id: str | None = None) -> dict[str, Any]:
+    """The Klayr schema of ``model`` (a root object schema with ``$id``)."""
+    body = _object_schema(model, model.__qualname__)
+    return {"$id": schema_id or f"/{model.__module__}/{model.__qualname__}", **body}
+
+
+def _object_schema(model: type[BaseModel], where: str) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    explicit: dict[str, int] = {}
+    for name, info in model.model_fields.items():
+        number = next((m.number for m in info.metadata if isinstance(m, FieldNumber)), None)
+        if number is not None:
+            if number in explicit.values():
+                raise TypeError(f"{where}.{name}: field number {number} is used twice")
+            explicit[name] = number
+    next_number = 1
+    for name, info in model.model_fields.items():
+        number = explicit.get(name)
+        if number is None:  # declaration order, skipping numbers given explicitly
+            while next_number in explicit.values():
+                next_number += 1
+            number = next_number
+            next_number += 1
+        prop = _property_schema(info.annotation, list(info.metadata), f"{where}.{name}")
+        properties[info.alias or name] = {**prop, "fieldNumber": number}
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def _property_schema(annotation: Any, metadata: list[Any], where: str) -> dict[str, Any]:
+    if get_origin(annotation) is Annotated:
+        base, *extra = get_args(annotation)
+        return _property_schema(base, [*extra, *metadata], where)
+    origin = get_origin(annotation)
+    if origin in (list, typing.List):  # noqa: UP006
+        (item,) = get_args(annotation)[:1]
+        schema: dict[str, Any] = {"type": "array", "items": _property_schema(item, [], where)}
+        return _with_constraints(schema, metadata, "Items")
+    if origin in (typing.Union, types.UnionType):
+        raise TypeError(f"{where}: optional or union types have no Klayr encoding")
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _object_schema(annotation, where)
+    if annotation in _SCALARS:
+        data_type = next((m.name for m in metadata if isinstance(m, DataType)), None)
+        if data_type is not None and annotation is not int:
+            raise TypeError(f"{where}: dataType {data_type} needs an int field")
+        schema = {"dataType": data_type or _SCALARS[annotation]}
+        fmt = next((m.name for m in metadata if isinstance(m, Format)), None)
+        if fmt is not None:
+            schema["format"] = fmt
+        return _with_constraints(schema, metadata, "Length")
+    raise TypeError(f"{where}: type {annotation!r} has no Klayr encoding")
+
+
+def _with_constraints(schema: dict[str, Any], metadata: list[Any], noun: str) -> dict[str, Any]:
+    """Copy length constraints (``Field(min_length=...)``) into the schema's keywords."""
+    for item in _flatten(metadata):
+        if isinstance(item, annotated_types.MinLen):
+            schema[f"min{noun}"] = item.min_length
+        elif isinstance(item, annotated_types.MaxLen):
+            schema[f"max{noun}"] = item.max_length
+    return schema
+
+
+def _flatten(metadata: list[Any]) -> list[Any]:
+    flat: list[Any] = []
+    for item in metadata:
+        flat.extend(getattr(item, "metadata", None) or [item])  # a FieldInfo carries a list
+    return flat
+
+
+EMPTY_SCHEMA: dict[str, Any] = {"$id": "/klayr/empty", "type": "object", "properties": {}}
+
+
+class ValueCodec(Generic[T]):
+    """Encode and decode the values of one store, event or command: dicts or model instances."""
+
+    __slots__ = ("_compiled", "_decoded_check", "model", "schema")
+
+    def __init__(self, schema: dict[str, Any] | None, model: type[BaseModel] | None) -> None:
+        if schema is None:
+            schema = schema_from_model(model) if model is not None else EMPTY_SCHEMA
+        self.schema = schema
+        self.model = model
+        self._compiled: CompiledSchema = codec.compile_schema(schema)
+        self._decoded_check = compile_decoded_check(schema)
+
+    def encode(self, value: Any) -> bytes:
+        """The bytes of ``value`` (a model instance or a dict in the schema's shape)."""
+        if isinstance(value, BaseModel):
+            value = value.model_dump(by_alias=True)
+        return self._compiled.encode(value)
+
+    def decode(self, data: bytes) -> T:
+        """The value of ``data``: a model instance when a model is declared, else a dict."""
+        value = self._compiled.decode(data)
+        if self.model is not None:
+            return typing.cast(T, self.model.model_validate(value))
+        return typing.cast(T, value)
+
+    def decode_plain(self, data: bytes) -> dict[str, Any]:
+        """The decoded dict, before any model is built (what schema validation checks)."""
+        return self._compiled.decode(data)
+
+    def validate_decoded(self, value: dict[str, Any]) -> None:
+        """Validate a freshly decoded value against the schema (ValidationError naming each error).
+
+        Codec schemas with only length, count and range bounds are checked by a compiled fast
+        path; anything it does not accept, and any other schema, goes to the full validator.
+        """
+        check = self._decoded_check
+        if check is None or not check(value):
+            validator.validate(self.schema, value)
+
+    def from_plain(self, value: dict[str, Any]) -> T:
+        """A decoded dict as this codec's value type."""
+        if self.model is not None:
+            return typing.cast(T, self.model.model_validate(value))
+        return typing.cast(T, value)
+
+    def to_plain(self, value: Any) -> dict[str, Any]:
+        """``value`` as a dict in the schema's shape (for validation and JSON)."""
+        if isinstance(value, BaseModel):
+            return value.model_dump(by_alias=True)
+        return dict(value)
+
+
+def model_of(cls: type, base: type) -> type[BaseModel] | None:
+    """The pydantic model given as the generic argument of ``base`` in ``cls``'s bases, if any.
+
+    ``class MessageStore(BaseStore[Message])`` declares ``Message`` as the value type.
+    """
+    for klass in cls.__mro__:
+        for orig in getattr(klass, "__orig_bases__", ()):
+            origin = get_origin(orig)
+            if isinstance(origin, type) and issubclass(origin, base):
+                for arg in get_args(orig):
+                    if isinstance(arg, type) and issubclass(arg, BaseModel):
+                        return arg
+    return None

@@ -1,0 +1,307 @@
+"""Block- and transaction-level context factories, as Klayr's state machine uses them.
+
+A :class:`BlockContext` holds what one block's execution shares (state, event queue, header,
+assets, context store) and makes each hook's context; a :class:`TransactionContext` does the
+same for one transaction within it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from klayr_py.chain import BlockAssets
+from klayr_py.state_machine.constants import (
+    EVENT_INDEX_AFTER_TRANSACTIONS,
+    EVENT_INDEX_BEFORE_TRANSACTIONS,
+    EVENT_INDEX_FINALIZE_GENESIS_STATE,
+    EVENT_INDEX_INIT_GENESIS_STATE,
+    EVENT_TOPIC_TRANSACTION_EXECUTION,
+)
+from klayr_py.state_machine.contexts import (
+    BlockAfterExecuteContext,
+    BlockAssetsReader,
+    BlockAssetsWriter,
+    BlockExecuteContext,
+    BlockVerifyContext,
+    CommandExecuteContext,
+    CommandVerifyContext,
+    GenesisBlockExecuteContext,
+    HeaderInfo,
+    InsertAssetContext,
+    NextValidators,
+    StateReader,
+    TransactionExecuteContext,
+    TransactionVerifyContext,
+    Validator,
+)
+from klayr_py.state_machine.event_queue import EventQueue, ReadOnlyEventQueue
+
+if TYPE_CHECKING:
+    from klayr_py.chain import BlockHeader, Transaction
+    from klayr_py.modules.base_store import SubStore
+
+_LOGGER = logging.getLogger("klayr_py.state_machine")
+
+
+class StateStoreLike(StateReader, Protocol):
+    """The state store the state machine drives: sub-stores, snapshots, a read-only view."""
+
+    def create_snapshot(self) -> int: ...
+    def restore_snapshot(self, snapshot_id: int) -> None: ...
+    def read_only(self) -> StateReader: ...
+
+
+class _ValidatorSetter:
+    """``set_next_validators``: may be called once per block."""
+
+    def __init__(self) -> None:
+        self.value: NextValidators | None = None
+
+    def __call__(
+        self, precommit_threshold: int, certificate_threshold: int, validators: Sequence[Validator]
+    ) -> None:
+        if self.value is not None:
+            raise RuntimeError("Next validators can be set only once")
+        self.value = NextValidators(precommit_threshold, certificate_threshold, tuple(validators))
+
+
+@dataclass(slots=True)
+class TransactionContext:
+    """One transaction's execution within a block (or its verification against the pool)."""
+
+    chain_id: bytes
+    state_store: StateStoreLike
+    transaction: Transaction
+    header: BlockHeader | HeaderInfo
+    event_queue: EventQueue
+    assets: BlockAssetsReader | None = None
+    context_store: dict[str, Any] = field(default_factory=dict)
+    logger: logging.Logger = _LOGGER
+
+    def _header_info(self) -> HeaderInfo:
+        return HeaderInfo(self.header.height, self.header.timestamp)
+
+    def _child_queue(self) -> EventQueue:
+        return self.event_queue.child_queue(EVENT_TOPIC_TRANSACTION_EXECUTION + self.transaction.id)
+
+    def transaction_verify_context(self) -> TransactionVerifyContext:
+        """The read-only context of ``verify_transaction``."""
+        return TransactionVerifyContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store.read_only(),
+            context_store=self.context_store,
+            event_queue=ReadOnlyEventQueue(self.header.height),
+            header=self._header_info(),
+            transaction=self.transaction,
+        )
+
+    def command_verify_context(self, params: Any) -> CommandVerifyContext[Any]:
+        """The read-only context of ``BaseCommand.verify``."""
+        return CommandVerifyContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store.read_only(),
+            context_store=self.context_store,
+            event_queue=ReadOnlyEventQueue(self.header.height),
+            header=self._header_info(),
+            transaction=self.transaction,
+            params=params,
+        )
+
+    def transaction_execute_context(self) -> TransactionExecuteContext:
+        """The context of ``before_command_execute`` / ``after_command_execute``."""
+        return TransactionExecuteContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            context_store=self.context_store,
+            event_queue=self._child_queue(),
+            header=self._block_header(),
+            assets=self._assets(),
+            transaction=self.transaction,
+        )
+
+    def command_execute_context(self, params: Any) -> CommandExecuteContext[Any]:
+        """The context of ``BaseCommand.execute``."""
+        return CommandExecuteContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            context_store=self.context_store,
+            event_queue=self._child_queue(),
+            header=self._block_header(),
+            assets=self._assets(),
+            transaction=self.transaction,
+            params=params,
+        )
+
+    def _block_header(self) -> BlockHeader:
+        if isinstance(self.header, HeaderInfo):
+            raise RuntimeError("Transaction execution requires the block header in the context.")
+        return self.header
+
+    def _assets(self) -> BlockAssetsReader:
+        if self.assets is None:
+            raise RuntimeError("Transaction execution requires block assets in the context.")
+        return self.assets
+
+
+@dataclass(slots=True)
+class BlockContext:
+    """One block's execution: the hooks' contexts and what they leave behind."""
+
+    chain_id: bytes
+    state_store: StateStoreLike
+    header: BlockHeader
+    assets: BlockAssetsReader
+    event_queue: EventQueue
+    transactions: Sequence[Transaction] = ()
+    context_store: dict[str, Any] = field(default_factory=dict)
+    logger: logging.Logger = _LOGGER
+    _next_validators: _ValidatorSetter = field(default_factory=_ValidatorSetter)
+
+    @property
+    def next_validators(self) -> NextValidators | None:
+        """What ``set_next_validators`` recorded, if it was called."""
+        return self._next_validators.value
+
+    def block_verify_context(self) -> BlockVerifyContext:
+        """The read-only context of ``verify_assets``."""
+        return BlockVerifyContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store.read_only(),
+            context_store=self.context_store,
+            event_queue=ReadOnlyEventQueue(self.header.height),
+            header=self.header,
+            assets=self.assets,
+        )
+
+    def block_execute_context(self) -> BlockExecuteContext:
+        """The context of ``before_transactions_execute``."""
+        return BlockExecuteContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            context_store=self.context_store,
+            event_queue=self.event_queue.child_queue(EVENT_INDEX_BEFORE_TRANSACTIONS),
+            header=self.header,
+            assets=self.assets,
+        )
+
+    def block_after_execute_context(self) -> BlockAfterExecuteContext:
+        """The context of ``after_transactions_execute``."""
+        return BlockAfterExecuteContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            context_store=self.context_store,
+            event_queue=self.event_queue.child_queue(EVENT_INDEX_AFTER_TRANSACTIONS),
+            header=self.header,
+            assets=self.assets,
+            transactions=self.transactions,
+            set_next_validators=self._next_validators,
+        )
+
+    def transaction_context(self, transaction: Transaction) -> TransactionContext:
+        """The context of one of this block's transactions."""
+        return TransactionContext(
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            transaction=transaction,
+            header=self.header,
+            event_queue=self.event_queue,
+            assets=self.assets,
+            context_store=self.context_store,
+            logger=self.logger,
+        )
+
+
+@dataclass(slots=True)
+class GenesisBlockContext:
+    """The genesis block's execution: ``init_genesis_state`` then ``finalize_genesis_state``."""
+
+    chain_id: bytes
+    state_store: StateStoreLike
+    header: BlockHeader
+    assets: BlockAssetsReader
+    event_queue: EventQueue
+    context_store: dict[str, Any] = field(default_factory=dict)
+    logger: logging.Logger = _LOGGER
+    _next_validators: _ValidatorSetter = field(default_factory=_ValidatorSetter)
+
+    @property
+    def next_validators(self) -> NextValidators | None:
+        """What ``set_next_validators`` recorded, if it was called."""
+        return self._next_validators.value
+
+    def _context(self, topic: bytes) -> GenesisBlockExecuteContext:
+        return GenesisBlockExecuteContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            context_store=self.context_store,
+            event_queue=self.event_queue.child_queue(topic),
+            header=self.header,
+            assets=self.assets,
+            set_next_validators=self._next_validators,
+        )
+
+    def init_genesis_state_context(self) -> GenesisBlockExecuteContext:
+        """The context of ``init_genesis_state``."""
+        return self._context(EVENT_INDEX_INIT_GENESIS_STATE)
+
+    def finalize_genesis_state_context(self) -> GenesisBlockExecuteContext:
+        """The context of ``finalize_genesis_state``."""
+        return self._context(EVENT_INDEX_FINALIZE_GENESIS_STATE)
+
+
+class WritableBlockAssets:
+    """The assets of a block being generated: ``insert_assets`` hooks add theirs."""
+
+    def __init__(self, assets: BlockAssets | None = None) -> None:
+        self.assets = assets if assets is not None else BlockAssets()
+
+    def get_asset(self, module: str) -> bytes | None:
+        """The data of ``module``'s asset, if set."""
+        return self.assets.get_asset(module)
+
+    def set_asset(self, module: str, data: bytes) -> None:
+        """Set ``module``'s asset (once per module)."""
+        self.assets = self.assets.with_asset(module, data)
+
+
+@dataclass(slots=True)
+class GenerationContext:
+    """A block being generated: ``insert_assets`` fills its assets."""
+
+    chain_id: bytes
+    state_store: StateStoreLike
+    header: BlockHeader
+    assets: BlockAssetsWriter
+    offchain_store: StateReader
+    finalized_height: int = 0
+    context_store: dict[str, Any] = field(default_factory=dict)
+    logger: logging.Logger = _LOGGER
+
+    def insert_asset_context(self) -> InsertAssetContext:
+        """The context of ``insert_assets`` (read-only state; events are refused)."""
+
+        def get_offchain_store(store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+            return self.offchain_store.get_store(store_prefix, sub_store_prefix)
+
+        return InsertAssetContext(
+            logger=self.logger,
+            chain_id=self.chain_id,
+            state_store=self.state_store.read_only(),
+            context_store=self.context_store,
+            event_queue=ReadOnlyEventQueue(self.header.height),
+            header=self.header,
+            assets=self.assets,
+            get_offchain_store=get_offchain_store,
+            finalized_height=self.finalized_height,
+        )

@@ -1,0 +1,189 @@
+"""Run a whole block through the state machine in Klayr's order and compute its roots.
+
+verify_assets -> before_transactions_execute -> for each transaction: verify_transaction (module
+hooks, params, command verify) then execute_transaction -> after_transactions_execute -> state
+root, event root (LIP 0065), transaction root, asset root. Nothing is written until ``commit``:
+the state store keeps the block's changes in its cache, and ``commit`` writes them, with the
+caller's own writes (the block, its events), in one atomic batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
+from klayr_py.chain.roots import compute_event_root, compute_transaction_root
+from klayr_py.db import WriteBatch
+from klayr_py.errors import KlayrError
+from klayr_py.state import PendingCommit, StateStore
+from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
+from klayr_py.state_machine.contexts import NextValidators
+from klayr_py.state_machine.event_queue import EventQueue
+from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
+
+
+class BlockExecutionError(KlayrError, ValueError):
+    """A block cannot be applied: an asset or transaction is invalid, or a root mismatches."""
+
+
+@dataclass(slots=True)
+class BlockResult:
+    """A block executed but not yet committed: its roots, events and transaction results."""
+
+    height: int
+    state_root: bytes
+    event_root: bytes
+    transaction_root: bytes
+    asset_root: bytes
+    events: list[Event]
+    results: list[TransactionExecutionResult] = field(default_factory=list)
+    next_validators: NextValidators | None = None
+    pending: PendingCommit | None = field(default=None, repr=False)
+
+
+class BlockExecutor:
+    """Executes blocks over one state store with one state machine, for one chain."""
+
+    def __init__(
+        self,
+        state_machine: StateMachine,
+        state_store: StateStore,
+        chain_id: bytes,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.state_machine = state_machine
+        self.state_store = state_store
+        self.chain_id = chain_id
+        self.logger = logger or logging.getLogger("klayr_py.block_executor")
+
+    def execute_genesis(self, header: BlockHeader, assets: BlockAssets) -> BlockResult:
+        """Run ``init_genesis_state`` then ``finalize_genesis_state`` from the genesis assets."""
+        self._check_ready(header)
+        queue = EventQueue(header.height)
+        ctx = GenesisBlockContext(
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            header=header,
+            assets=assets,
+            event_queue=queue,
+            logger=self.logger,
+        )
+        try:
+            self.state_machine.execute_genesis_block(ctx)
+            return self._finish(header, assets, (), queue, [], ctx.next_validators)
+        except Exception as error:
+            self.state_store.discard()
+            raise BlockExecutionError(f"genesis block failed: {error}") from error
+
+    def execute(
+        self, header: BlockHeader, assets: BlockAssets, transactions: Sequence[Transaction]
+    ) -> BlockResult:
+        """Execute a block; raises BlockExecutionError (and discards its changes) if invalid.
+
+        Transactions whose command raises stay in the block as FAIL; a transaction that fails
+        verification, or whose before/after hooks raise (INVALID), invalidates the block.
+        """
+        self._check_ready(header)
+        queue = EventQueue(header.height)
+        ctx = BlockContext(
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            header=header,
+            assets=assets,
+            event_queue=queue,
+            transactions=transactions,
+            logger=self.logger,
+        )
+        machine = self.state_machine
+        results: list[TransactionExecutionResult] = []
+        try:
+            machine.verify_assets(ctx)
+            machine.before_transactions_execute(ctx)
+            for transaction in transactions:
+                transaction_ctx = ctx.transaction_context(transaction)
+                verification = machine.verify_transaction(transaction_ctx)
+                if not verification.is_ok:
+                    raise BlockExecutionError(
+                        f"transaction {transaction.id.hex()} is not valid: {verification.error}"
+                    )
+                result = machine.execute_transaction(transaction_ctx)
+                if result is TransactionExecutionResult.INVALID:
+                    raise BlockExecutionError(
+                        f"transaction {transaction.id.hex()} is invalid: a hook around its "
+                        "command raised"
+                    )
+                results.append(result)
+            machine.after_transactions_execute(ctx)
+            return self._finish(header, assets, transactions, queue, results, ctx.next_validators)
+        except BlockExecutionError:
+            self.state_store.discard()
+            raise
+        except Exception as error:
+            self.state_store.discard()
+            raise BlockExecutionError(f"block {header.height} failed: {error}") from error
+
+    def _check_ready(self, header: BlockHeader) -> None:
+        """Refuse a block at the wrong height, or over changes of a block never committed."""
+        expected = self.state_store.height + 1
+        if self.state_store.height >= 0 and header.height != expected:
+            raise BlockExecutionError(
+                f"block height {header.height} does not follow the committed height "
+                f"{self.state_store.height}"
+            )
+        if self.state_store.has_changes:
+            raise BlockExecutionError(
+                "the state holds changes of a block that was neither committed nor discarded"
+            )
+
+    def discard(self) -> None:
+        """Drop an executed block's changes instead of committing them."""
+        self.state_store.discard()
+
+    def verify_roots(self, header: BlockHeader, result: BlockResult) -> None:
+        """Compare an imported header's roots with the executed ones; discard on mismatch."""
+        expected = {
+            "stateRoot": (header.state_root, result.state_root),
+            "eventRoot": (header.event_root, result.event_root),
+            "transactionRoot": (header.transaction_root, result.transaction_root),
+            "assetRoot": (header.asset_root, result.asset_root),
+        }
+        wrong = [name for name, (theirs, ours) in expected.items() if theirs != ours]
+        if wrong:
+            self.state_store.discard()
+            details = ", ".join(
+                f"{name} {expected[name][0].hex()} != computed {expected[name][1].hex()}"
+                for name in wrong
+            )
+            raise BlockExecutionError(f"block {header.height}: {details}")
+
+    def commit(self, result: BlockResult, batch: WriteBatch | None = None) -> None:
+        """Write the block's state (and whatever ``batch`` already holds) in one atomic write."""
+        if result.pending is None:
+            raise BlockExecutionError("nothing to commit: the result was already committed")
+        self.state_store.commit(result.pending, batch)
+        result.pending = None
+
+    def _finish(
+        self,
+        header: BlockHeader,
+        assets: BlockAssets,
+        transactions: Sequence[Transaction],
+        queue: EventQueue,
+        results: list[TransactionExecutionResult],
+        next_validators: NextValidators | None,
+    ) -> BlockResult:
+        events = queue.events()  # already indexed in emission order (restores re-index)
+        pending = self.state_store.prepare_commit(header.height)
+        return BlockResult(
+            height=header.height,
+            state_root=pending.state_root,
+            event_root=compute_event_root(events),
+            transaction_root=compute_transaction_root(transactions),
+            asset_root=assets.get_root(),
+            events=events,
+            results=results,
+            next_validators=next_validators,
+            pending=pending,
+        )
