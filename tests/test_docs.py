@@ -22,4 +22,4 @@ def _examples() -> list[object]:
 
 @pytest.mark.parametrize("source", _examples())
 def test_docs_example_runs(source: str) -> None:
-    exec(compile(source, "<docs example>", "exec"), {})
+    exec(compile(source, "<docs example>", "exec", dont_inherit=True), {})

@@ -1,0 +1,1 @@
+"""Makes the example's ``hello`` package importable in its tests (this directory joins sys.path)."""

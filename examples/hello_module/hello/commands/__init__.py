@@ -1,0 +1,1 @@
+"""The Hello module's commands."""

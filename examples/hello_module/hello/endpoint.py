@@ -1,0 +1,31 @@
+"""Read-only queries: ``hello_getHello`` and ``hello_getHelloCounter``."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from hello.schemas import GET_HELLO_REQUEST_SCHEMA
+from hello.stores.counter import CounterStore
+from hello.stores.message import MessageStore
+from klayr_py.crypto.address import get_address_from_klayr32_address
+from klayr_py.errors import NotFoundError
+from klayr_py.modules import BaseEndpoint
+from klayr_py.state_machine import EndpointContext
+
+
+class HelloEndpoint(BaseEndpoint):
+    """Endpoints of the Hello module."""
+
+    request_schemas: ClassVar[dict[str, dict[str, Any]]] = {"get_hello": GET_HELLO_REQUEST_SCHEMA}
+
+    def get_hello(self, ctx: EndpointContext) -> dict[str, Any]:
+        """The latest hello of ``params.address`` (a Klayr32 address): ``{"message": ...}``."""
+        address = get_address_from_klayr32_address(ctx.params["address"])
+        return self.stores.get(MessageStore).get(ctx, address).model_dump(by_alias=True)
+
+    def get_hello_counter(self, ctx: EndpointContext) -> dict[str, Any]:
+        """The number of hellos so far: ``{"counter": n}``."""
+        try:
+            return self.stores.get(CounterStore).get_value(ctx).model_dump(by_alias=True)
+        except NotFoundError:
+            return {"counter": 0}
