@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from klayr_py.chain import (
@@ -16,6 +14,7 @@ from klayr_py.chain import (
     Event,
     Transaction,
 )
+from tests.oracle.batch import draw_many  # noqa: F401 - re-exported for the oracle tests
 
 UINT32 = st.integers(0, 2**32 - 1)
 UINT64 = st.integers(0, 2**64 - 1)
@@ -133,22 +132,3 @@ def events(draw: st.DrawFn, *, topic_pool: list[bytes] | None = None) -> Event:
         height=draw(UINT32),
         index=draw(st.integers(0, 2**30 - 1)),
     )
-
-
-def draw_many(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
-    """``count`` examples drawn up front, so one Node.js process checks them all (no shrinking)."""
-    drawn: list[Any] = []
-
-    @settings(
-        max_examples=count,
-        phases=[Phase.generate],
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(example: Any) -> None:
-        drawn.append(example)
-
-    collect()
-    return drawn

@@ -4,39 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from klayr_py import codec
 from klayr_py.codec._spec import VARINT_TYPES
 from klayr_py.codec.varint import uvarint
 from klayr_py.errors import CodecError
+from tests.oracle.batch import draw_many
 from tests.oracle.node import require_oracle, run_node
 
 from .strategies import schemas_and_values
-
-
-def _draw_many(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
-    """Draw ``count`` examples up front, so one Node.js process checks them all.
-
-    No shrinking: a failure reports the smallest failing case of the batch instead.
-    """
-    drawn: list[Any] = []
-
-    @settings(
-        max_examples=count,
-        phases=[Phase.generate],
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(example: Any) -> None:
-        drawn.append(example)
-
-    collect()
-    return drawn
-
 
 _KLAYR_CODEC = """
 const { codec } = require('@klayr/codec');
@@ -104,7 +81,7 @@ def _klayr_view(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]
 
 def test_klayr_codec_agrees_on_valid_values() -> None:
     require_oracle("@klayr/codec")
-    cases = _draw_many(schemas_and_values(), 150)
+    cases = draw_many(schemas_and_values(), 150)
     payload = [
         {"schema": _unique_id(s, k), "json": codec.to_json(s, v), "hex": codec.encode(s, v).hex()}
         for k, (s, v) in enumerate(cases)
@@ -136,7 +113,7 @@ def _byte_strings(draw: st.DrawFn) -> tuple[dict[str, Any], bytes]:
 def test_klayr_py_is_never_laxer_than_klayr_codec() -> None:
     """Whatever klayr_py accepts, klayr-codec accepts too and decodes to the same value."""
     require_oracle("@klayr/codec")
-    cases = _draw_many(_byte_strings(), 200)
+    cases = draw_many(_byte_strings(), 200)
     payload = [
         {"schema": _unique_id(s, k), "json": {}, "hex": data.hex()}
         for k, (s, data) in enumerate(cases)

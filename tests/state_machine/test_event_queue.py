@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klayr_py.errors import EventError
 from klayr_py.state_machine import EventQueue, ReadOnlyEventQueue
+from tests.oracle.batch import draw_many
 from tests.oracle.node import require_oracle, run_node
 
 
@@ -268,27 +269,9 @@ output(input.map(ops => {
 """
 
 
-def _draw_many(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
-    drawn: list[Any] = []
-
-    @settings(
-        max_examples=count,
-        phases=[Phase.generate],
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(strategy)
-    def collect(example: Any) -> None:
-        drawn.append(example)
-
-    collect()
-    return drawn
-
-
 def test_operation_sequences_match_klayrs_event_queue() -> None:
     require_oracle("@klayr/chain")
-    cases = _draw_many(operations, 150)
+    cases = draw_many(operations, 150)
     klayr = run_node(_KLAYR_EVENT_QUEUE, cases)
     for ops, expected in zip(cases, klayr, strict=True):
         assert run_python(ops) == expected, ops
