@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -40,7 +41,9 @@ class Declared(Generic[T]):
             cls.model = model_of(cls, cls._generic_base)
 
     def __init__(self) -> None:
-        self._values: ValueCodec[T] = ValueCodec(self.schema, self.model)
+        # A private copy: Klayr-style in-place edits in init must not leak to other instances.
+        schema = copy.deepcopy(self.schema) if self.schema is not None else None
+        self._values: ValueCodec[T] = ValueCodec(schema, self.model)
         self.schema = self._values.schema
 
     def refresh_schema(self) -> None:

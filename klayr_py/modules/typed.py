@@ -24,10 +24,12 @@ from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 
 import annotated_types
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
 from pydantic.alias_generators import to_camel
 
 from klayr_py import codec, validator
 from klayr_py.codec import CompiledSchema
+from klayr_py.errors import ValidationError
 from klayr_py.validator.decoded_check import compile_decoded_check
 
 __all__ = [
@@ -77,7 +79,9 @@ Address = Annotated[bytes, Format("klayr32"), Field(min_length=20, max_length=20
 class KlayrModel(BaseModel):
     """A convenient base for typed values: camelCase property names, strict types."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, strict=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, strict=True, validate_assignment=True
+    )
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -173,9 +177,18 @@ class ValueCodec(Generic[T]):
         self._decoded_check = compile_decoded_check(schema)
 
     def encode(self, value: Any) -> bytes:
-        """The bytes of ``value`` (a model instance or a dict in the schema's shape)."""
+        """The bytes of ``value`` (a model instance or a dict in the schema's shape).
+
+        With a model declared, a dict is checked against the model first: a value that could
+        be written but never read back (a 19-byte address, say) is refused at write time.
+        """
         if isinstance(value, BaseModel):
             value = value.model_dump(by_alias=True)
+        elif self.model is not None:
+            try:
+                value = self.model.model_validate(value).model_dump(by_alias=True)
+            except PydanticValidationError as error:
+                raise ValidationError([str(error)]) from None
         return self._compiled.encode(value)
 
     def decode(self, data: bytes) -> T:

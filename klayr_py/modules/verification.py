@@ -21,6 +21,10 @@ class VerificationResult:
     status: VerifyStatus
     error: Exception | None = None
 
+    def __post_init__(self) -> None:
+        # Accept Klayr's plain numbers too: VerificationResult(1) is OK.
+        object.__setattr__(self, "status", VerifyStatus(self.status))
+
     @classmethod
     def ok(cls) -> VerificationResult:
         """Verification passed."""

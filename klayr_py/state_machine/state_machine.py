@@ -117,8 +117,13 @@ class StateMachine:
             return
         for module in self.modules:
             module.init(dict(module_configs.get(module.name, {})), genesis_config)
-            for command in module.commands:
-                command.refresh_schema()  # init may have adjusted a params schema in place
+            for declared in (
+                *module.commands,
+                *module.stores.instances(),
+                *module.events.instances(),
+                *module.offchain_stores.instances(),
+            ):
+                declared.refresh_schema()  # init may have adjusted a schema in place
             self.logger.info("Registered and initialized %s module", module.name)
         self._initialized = True
 

@@ -232,7 +232,7 @@ def test_dict_schema_store_round_trip_and_bytes_equal_the_codec(state: StateStor
     assert store.get(ctx, b"addr") == value
     raw = state.get_store(store.store_prefix, store.sub_store_prefix).get(b"addr")
     assert raw == codec.encode(BALANCE_SCHEMA, value)
-    assert store.schema is BALANCE_SCHEMA
+    assert store.schema == BALANCE_SCHEMA  # a private copy of the declared schema
 
 
 def test_a_model_store_accepts_a_dict_in_the_schemas_shape(state: StateStore) -> None:

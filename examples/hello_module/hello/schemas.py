@@ -1,4 +1,7 @@
-"""The Hello module's value types. Their derived Klayr schemas equal the TypeScript example's."""
+"""The Hello module's value types; their derived schemas encode like the TypeScript example's.
+
+(The params schema gets its message lengths from the module config in ``init``.)
+"""
 
 from __future__ import annotations
 
