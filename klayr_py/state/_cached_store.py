@@ -7,6 +7,8 @@ from klayr_py.state._block_cache import BlockCache
 from klayr_py.state.keys import PREFIX_STATE
 from klayr_py.state.sub_store import ReadOnlyStateStore, SubStore
 
+_MAX_VIEWS = 4096
+
 
 class CachedStore:
     """Module stores over ``db`` with a write-through cache for the block being executed."""
@@ -14,14 +16,25 @@ class CachedStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cache = BlockCache(db, PREFIX_STATE)
+        # Views hold no state of their own, so one per store serves every hook (hot path).
+        self._views: dict[tuple[bytes, bytes], SubStore] = {}
+        self._read_only = ReadOnlyStateStore(self._cache)
 
     def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
         """The read-write view of the module store ``store_prefix + sub_store_prefix``."""
-        return SubStore(self._cache, store_prefix, sub_store_prefix)
+        if type(store_prefix) is not bytes or type(sub_store_prefix) is not bytes:
+            return SubStore(self._cache, store_prefix, sub_store_prefix)  # checks and converts
+        view = self._views.get((store_prefix, sub_store_prefix))
+        if view is None:
+            view = SubStore(self._cache, store_prefix, sub_store_prefix)
+            if len(self._views) >= _MAX_VIEWS:
+                self._views.clear()
+            self._views[(view.store_prefix, view.sub_store_prefix)] = view
+        return view
 
     def read_only(self) -> ReadOnlyStateStore:
         """A view of the same data whose stores refuse writes (for verify hooks and endpoints)."""
-        return ReadOnlyStateStore(self._cache)
+        return self._read_only
 
     def create_snapshot(self) -> int:
         """Open a snapshot of the uncommitted changes; cheap (no copy) and nestable."""

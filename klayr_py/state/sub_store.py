@@ -98,14 +98,23 @@ class ReadOnlyStateStore:
     """A read-only view of a state store: the same data (including the block's writes so far),
     with sub-stores that raise :class:`StateWriteError` on any write."""
 
-    __slots__ = ("_cache",)
+    __slots__ = ("_cache", "_views")
 
     def __init__(self, cache: BlockCache) -> None:
         self._cache = cache
+        self._views: dict[tuple[bytes, bytes], ReadOnlySubStore] = {}
 
     def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> ReadOnlySubStore:
         """The read-only view of one module store."""
-        return ReadOnlySubStore(self._cache, store_prefix, sub_store_prefix)
+        if type(store_prefix) is not bytes or type(sub_store_prefix) is not bytes:
+            return ReadOnlySubStore(self._cache, store_prefix, sub_store_prefix)
+        view = self._views.get((store_prefix, sub_store_prefix))
+        if view is None:
+            view = ReadOnlySubStore(self._cache, store_prefix, sub_store_prefix)
+            if len(self._views) >= 4096:
+                self._views.clear()
+            self._views[(view.store_prefix, view.sub_store_prefix)] = view
+        return view
 
     def read_only(self) -> ReadOnlyStateStore:
         """This view itself (it is already read-only)."""
