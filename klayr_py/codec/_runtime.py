@@ -103,7 +103,7 @@ def _truncated(path: str) -> CodecError:
     return CodecError("message ends before the value does", path)
 
 
-def _describe(spec: ObjectSpec, data: bytes, index: int, end: int) -> tuple[int, int] | str:
+def _describe(data: bytes, index: int, end: int) -> tuple[int, int] | str:
     """The (field number, wire type) of the key at ``index``, or why it cannot be read."""
     try:
         key, _ = read_uvarint(data, index, end, 32)
@@ -122,7 +122,7 @@ def _unexpected_key(
     expected = spec.fields[position]
     if index >= end:
         return _missing(expected.path)
-    found = _describe(spec, data, index, end)
+    found = _describe(data, index, end)
     if isinstance(found, str):
         return CodecError(found, expected.path)
     number, wire_type = found
@@ -148,7 +148,7 @@ def _unexpected_key(
 
 def _trailing(spec: ObjectSpec, data: bytes, index: int, end: int) -> CodecError:
     """Explain bytes left over after the last field of ``spec``."""
-    found = _describe(spec, data, index, end)
+    found = _describe(data, index, end)
     where = spec.path
     if isinstance(found, str):
         return CodecError(f"{end - index} trailing bytes: {found}", where)
@@ -192,5 +192,4 @@ HELPERS: dict[str, Any] = {
     "_at_index": _at_index,
     "_read_uvarint": read_uvarint,
     "_uvarint": uvarint,
-    "_Mapping": Mapping,
 }

@@ -25,6 +25,9 @@ def keys(n: int) -> list[ed.KeyPair]:
     ]
 
 
+_PARAMS_SCHEMA = HelloModule().commands[0].schema
+
+
 def header(height: int, timestamp: int | None = None) -> BlockHeader:
     """A header with placeholder roots (the executor computes the real ones)."""
     return BlockHeader(
@@ -47,8 +50,7 @@ def header(height: int, timestamp: int | None = None) -> BlockHeader:
 
 def hello_transaction(key: ed.KeyPair, nonce: int, message: str) -> Transaction:
     """A signed ``hello:createHello``."""
-    module = HelloModule()
-    params = codec.encode(module.commands[0].schema, {"message": message})
+    params = codec.encode(_PARAMS_SCHEMA, {"message": message})
     unsigned = Transaction(
         module="hello",
         command="createHello",
