@@ -151,12 +151,47 @@ def _rejected_by_libsodium(signature: bytes, public_key: bytes) -> bool:
     return y >= _FIELD_PRIME
 
 
-def verify_detached(message: bytes, signature: bytes, public_key: bytes) -> bool:
-    """Whether ``signature`` signs ``message`` for ``public_key``, judged as libsodium does.
+class VerifiedSignatures:
+    """A bounded memory of (message, signature, public key) triples that verified.
 
-    A wrong key or signature length raises :class:`CryptoError` (Klayr throws too); any other bad
-    input gives False. No exception from the cryptography library escapes.
+    A node checks a transaction's signature when the pool admits it and again when its block
+    executes; remembering successes makes the second check a dictionary lookup. Only successes
+    are kept and Ed25519 verification is a pure function, so a hit answers exactly what a new
+    verification would: results never depend on what was cached.
     """
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self.capacity = capacity
+        self._seen: dict[bytes, None] = {}
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._seen
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def add(self, key: bytes) -> None:
+        """Remember ``key``; the oldest entry goes when full (insertion order)."""
+        seen = self._seen
+        if len(seen) >= self.capacity:
+            del seen[next(iter(seen))]
+        seen[key] = None
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._seen.clear()
+
+
+verified_signatures = VerifiedSignatures()
+"""The process-wide memory :func:`verify_detached` consults and fills."""
+
+
+def verified_key(message: bytes, signature: bytes, public_key: bytes) -> bytes:
+    """The key :data:`verified_signatures` files a verified triple under."""
+    return public_key + signature + message
+
+
+def _verify_uncached(message: bytes, signature: bytes, public_key: bytes) -> bool:
     _check_lengths(signature, public_key)
     if _rejected_by_libsodium(signature, public_key):
         return False
@@ -165,6 +200,34 @@ def verify_detached(message: bytes, signature: bytes, public_key: bytes) -> bool
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def verify_detached(message: bytes, signature: bytes, public_key: bytes) -> bool:
+    """Whether ``signature`` signs ``message`` for ``public_key``, judged as libsodium does.
+
+    A wrong key or signature length raises :class:`CryptoError` (Klayr throws too); any other bad
+    input gives False. No exception from the cryptography library escapes. Successes are
+    remembered in :data:`verified_signatures`.
+    """
+    key = public_key + signature + message
+    if key in verified_signatures:
+        return True
+    if _verify_uncached(message, signature, public_key):
+        verified_signatures.add(key)
+        return True
+    return False
+
+
+def verify_batch(triples: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """:func:`verify_detached` of each ``(message, signature, public key)``; a length error is
+    False. Used by worker processes to verify a batch in parallel."""
+    results = []
+    for message, signature, public_key in triples:
+        try:
+            results.append(_verify_uncached(message, signature, public_key))
+        except CryptoError:
+            results.append(False)
+    return results
 
 
 def sign_data_with_private_key(tag: str, chain_id: bytes, data: bytes, private_key: bytes) -> bytes:

@@ -10,13 +10,15 @@ caller's own writes (the block, its events), in one atomic batch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
 from klayr_py.db import WriteBatch
 from klayr_py.errors import KlayrError
+from klayr_py.modules import VerificationResult
 from klayr_py.state import PendingCommit, StateStore
 from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
 from klayr_py.state_machine.contexts import NextValidators
@@ -41,6 +43,20 @@ class BlockResult:
     results: list[TransactionExecutionResult] = field(default_factory=list)
     next_validators: NextValidators | None = None
     pending: PendingCommit | None = field(default=None, repr=False)
+
+
+class TransactionSelector(Protocol):
+    """Offers transactions for a block being generated, and hears which were kept.
+
+    :meth:`BlockExecutor.generate` iterates it; after each transaction it calls ``accepted`` or
+    ``rejected``, so the selector can stop offering that sender's later nonces.
+    """
+
+    def __iter__(self) -> Iterator[Transaction]: ...
+
+    def accepted(self, transaction: Transaction) -> None: ...
+
+    def rejected(self, transaction: Transaction, reason: str) -> None: ...
 
 
 class BlockExecutor:
@@ -106,7 +122,8 @@ class BlockExecutor:
                 verification = machine.verify_transaction(transaction_ctx)
                 if not verification.is_ok:
                     raise BlockExecutionError(
-                        f"transaction {transaction.id.hex()} is not valid: {verification.error}"
+                        f"transaction {transaction.id.hex()} is not valid: "
+                        f"{_reason(verification)}"
                     )
                 result = machine.execute_transaction(transaction_ctx)
                 if result is TransactionExecutionResult.INVALID:
@@ -123,6 +140,53 @@ class BlockExecutor:
         except Exception as error:
             self.state_store.discard()
             raise BlockExecutionError(f"block {header.height} failed: {error}") from error
+
+    def generate(
+        self, header: BlockHeader, assets: BlockAssets, selector: TransactionSelector
+    ) -> tuple[BlockResult, list[Transaction]]:
+        """Execute a block being generated, keeping the transactions that verify and execute.
+
+        Like :meth:`execute`, but a transaction that fails verification, or whose hooks around
+        the command raise (INVALID), is left out (its changes rolled back) instead of failing the
+        block; a transaction whose command raises is kept as FAIL, as Klayr's generator does.
+        Returns the result and the transactions kept, in order.
+        """
+        self._check_ready(header)
+        queue = EventQueue(header.height)
+        kept: list[Transaction] = []
+        ctx = BlockContext(
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            header=header,
+            assets=assets,
+            event_queue=queue,
+            transactions=kept,
+            logger=self.logger,
+        )
+        machine = self.state_machine
+        results: list[TransactionExecutionResult] = []
+        try:
+            machine.verify_assets(ctx)
+            machine.before_transactions_execute(ctx)
+            for transaction in selector:
+                transaction_ctx = ctx.transaction_context(transaction)
+                verification = machine.verify_transaction(transaction_ctx)
+                if not verification.is_ok:
+                    selector.rejected(transaction, _reason(verification))
+                    continue
+                result = machine.execute_transaction(transaction_ctx)
+                if result is TransactionExecutionResult.INVALID:
+                    selector.rejected(transaction, "a hook around its command raised")
+                    continue
+                kept.append(transaction)
+                results.append(result)
+                selector.accepted(transaction)
+            machine.after_transactions_execute(ctx)
+            return self._finish(header, assets, kept, queue, results, ctx.next_validators), kept
+        except Exception as error:
+            self.state_store.discard()
+            message = f"generating block {header.height} failed: {error}"
+            raise BlockExecutionError(message) from error
 
     def _check_ready(self, header: BlockHeader) -> None:
         """Refuse a block at the wrong height, or over changes of a block never committed."""
@@ -187,3 +251,10 @@ class BlockExecutor:
             next_validators=next_validators,
             pending=pending,
         )
+
+
+def _reason(verification: VerificationResult) -> str:
+    # PENDING carries no error (as in Klayr): its nonce is ahead of the account's.
+    if verification.error is not None:
+        return str(verification.error)
+    return f"verification status {verification.status.name}"

@@ -1,0 +1,1 @@
+"""The auth module's on-chain store."""

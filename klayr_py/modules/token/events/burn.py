@@ -1,0 +1,39 @@
+"""Emitted when tokens are burnt; topic: the account's address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from klayr_py.modules import BaseEvent
+from klayr_py.modules.token.constants import TokenEventResult
+from klayr_py.modules.token.schemas import BURN_EVENT_SCHEMA, AccountAmountEventData
+
+
+class BurnEvent(BaseEvent[AccountAmountEventData]):
+    """``burn`` event."""
+
+    schema = BURN_EVENT_SCHEMA
+
+    def log(self, ctx: Any, address: bytes, token_id: bytes, amount: int) -> None:
+        """A successful burn."""
+        self._emit(ctx, address, token_id, amount, TokenEventResult.SUCCESSFUL)
+
+    def error(
+        self, ctx: Any, address: bytes, token_id: bytes, amount: int, result: TokenEventResult
+    ) -> None:
+        """A failed burn: kept even when the failing command is reverted."""
+        self._emit(ctx, address, token_id, amount, result, no_revert=True)
+
+    def _emit(
+        self,
+        ctx: Any,
+        address: bytes,
+        token_id: bytes,
+        amount: int,
+        result: TokenEventResult,
+        no_revert: bool = False,
+    ) -> None:
+        data = AccountAmountEventData(
+            address=address, token_id=token_id, amount=amount, result=int(result)
+        )
+        self.add(ctx, data, [address], no_revert)

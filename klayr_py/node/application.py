@@ -1,0 +1,308 @@
+"""``Application``: modules + configuration -> a running single-node chain.
+
+As Klayr's ``Application``: register modules (``default_application`` registers auth,
+validators, token and fee), then ``run()`` opens the LevelDB databases in the data path, applies
+or checks the genesis block, and forges a block every block time for the validators whose keys
+this node holds, until SIGINT or SIGTERM. Block execution stays synchronous; asyncio only waits
+for the next slot (and, from issue #5 on, serves RPC).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from klayr_py import codec
+from klayr_py.chain import Block
+from klayr_py.crypto.address import get_address_from_klayr32_address
+from klayr_py.db import LevelDB
+from klayr_py.errors import KlayrError
+from klayr_py.modules import BaseModule
+from klayr_py.modules.auth import AuthMethod, AuthModule
+from klayr_py.modules.fee import FeeMethod, FeeModule
+from klayr_py.modules.token import TokenMethod, TokenModule
+from klayr_py.modules.validators import ValidatorsMethod, ValidatorsModule
+from klayr_py.node.config import ApplicationConfig, ConfigError
+from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
+from klayr_py.node.genesis import create_genesis_block, read_genesis_block
+from klayr_py.node.pool import PoolConfig
+from klayr_py.state_machine import StateMachine
+
+__all__ = ["Application", "DefaultMethods", "load_generator_keys"]
+
+_LOG_LEVELS = {
+    "trace": logging.DEBUG,
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "none": logging.CRITICAL + 10,
+}
+
+
+@dataclass(frozen=True)
+class DefaultMethods:
+    """The default modules' methods, for modules that depend on them (``add_dependencies``)."""
+
+    auth: AuthMethod
+    validators: ValidatorsMethod
+    token: TokenMethod
+    fee: FeeMethod
+
+
+class Application:
+    """A blockchain application: its modules and its configuration.
+
+    ``config`` is an :class:`ApplicationConfig`, or a dict in Klayr's ``config.json`` shape;
+    relative paths in it are resolved against ``config_dir`` (default: the working directory).
+    """
+
+    def __init__(
+        self,
+        config: ApplicationConfig | Mapping[str, Any] | None = None,
+        *,
+        config_dir: str | Path = ".",
+    ) -> None:
+        if config is None:
+            config = ApplicationConfig()
+        elif not isinstance(config, ApplicationConfig):
+            config = ApplicationConfig.from_dict(dict(config))
+        self.config = config
+        self.config_dir = Path(config_dir)
+        self.logger = logging.getLogger("klayr_py.application")
+        self.state_machine = StateMachine(self.logger)
+        self.engine: Engine | None = None
+        self._stopping: asyncio.Event | None = None
+        self._generator_keys: dict[bytes, GeneratorKey] = {}
+
+    @classmethod
+    def default_application(
+        cls,
+        config: ApplicationConfig | Mapping[str, Any] | None = None,
+        *,
+        config_dir: str | Path = ".",
+    ) -> tuple[Application, DefaultMethods]:
+        """An application with Klayr's default modules: auth, validators, token, fee."""
+        app = cls(config, config_dir=config_dir)
+        auth, validators, token, fee = AuthModule(), ValidatorsModule(), TokenModule(), FeeModule()
+        fee.add_dependencies(token.method)
+        for module in (auth, validators, token, fee):
+            app.register_module(module)
+        return app, DefaultMethods(auth.method, validators.method, token.method, fee.method)
+
+    def register_module(self, module: BaseModule) -> None:
+        """Add a module; its hooks run in registration order. Names must be unique."""
+        self.state_machine.register_module(module)
+
+    @property
+    def modules(self) -> list[BaseModule]:
+        """The registered modules, in registration order."""
+        return list(self.state_machine.modules)
+
+    # -- paths --------------------------------------------------------------------------------
+
+    def path(self, configured: str) -> Path:
+        """A configured path resolved against the config directory (``~`` expanded)."""
+        return self.config.resolve_path(configured, self.config_dir)
+
+    @property
+    def data_path(self) -> Path:
+        """``system.dataPath``, resolved."""
+        return self.path(self.config.system.data_path)
+
+    # -- genesis ------------------------------------------------------------------------------
+
+    def init_modules(self) -> None:
+        """Call every module's ``init`` with ``modules.<name>`` and the genesis config."""
+        self.state_machine.init(self.config.genesis, self.config.modules)
+
+    def encode_genesis_assets(self, assets: Mapping[str, Any]) -> dict[str, bytes]:
+        """Encode each module's genesis asset given as JSON (Klayr's genesis assets file
+        shape) with the schema the module declares in its metadata; bytes pass through."""
+        encoded: dict[str, bytes] = {}
+        for name, value in assets.items():
+            if isinstance(value, bytes):
+                encoded[name] = value
+                continue
+            module = self.state_machine.get_module(name)
+            declared = module.metadata().assets
+            if not declared:
+                raise ConfigError(f"module {name} declares no genesis asset schema")
+            schema = declared[0]["data"]
+            try:
+                encoded[name] = codec.encode(schema, codec.from_json(schema, value))
+            except (KlayrError, ValueError, TypeError, KeyError) as error:
+                raise ConfigError(f"genesis asset of module {name}: {error}") from error
+        return encoded
+
+    def create_genesis_block(self, assets: Mapping[str, Any], timestamp: int) -> Block:
+        """The genesis block of this application's modules with ``assets`` (JSON or bytes)."""
+        self.init_modules()
+        return create_genesis_block(
+            self.state_machine,
+            chain_id=self.config.genesis.chain_id_bytes,
+            timestamp=timestamp,
+            assets=self.encode_genesis_assets(assets),
+        )
+
+    # -- running ------------------------------------------------------------------------------
+
+    def start(self) -> Engine:
+        """Open the databases, apply or check the genesis block, load the generator keys.
+
+        Returns the running :class:`Engine`; :meth:`run` calls this, tests may call it alone.
+        """
+        logging.basicConfig(
+            level=_LOG_LEVELS[self.config.system.log_level],
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        self.init_modules()
+        genesis_block = read_genesis_block(self.path(self.config.genesis.block.from_file))
+        keys_file = self.config.generator.keys.from_file
+        self._generator_keys = load_generator_keys(self.path(keys_file)) if keys_file else {}
+        data_path = self.data_path
+        data_path.mkdir(parents=True, exist_ok=True)
+        auth = self._find_auth_method()
+        pool = self.config.transaction_pool
+        engine = Engine(
+            state_machine=self.state_machine,
+            db=LevelDB(data_path / "blockchain.db"),
+            offchain_db=LevelDB(data_path / "offchain.db"),
+            genesis_block=genesis_block,
+            chain_id=self.config.genesis.chain_id_bytes,
+            block_time=self.config.genesis.block_time,
+            max_transactions_size=self.config.genesis.max_transactions_size,
+            keep_events_for_heights=self.config.system.keep_events_for_heights,
+            pool_config=PoolConfig(
+                max_transactions=pool.max_transactions,
+                max_transactions_per_account=pool.max_transactions_per_account,
+                transaction_expiry_seconds=pool.transaction_expiry_time / 1000,
+                min_entrance_fee_priority=pool.min_entrance_fee_priority,
+                min_replacement_fee_difference=pool.min_replacement_fee_difference,
+                max_transaction_size=self.config.genesis.max_transactions_size,
+            ),
+            nonce_reader=None if auth is None else _nonce_reader(auth),
+            signature_workers=self.config.system.signature_workers,
+            logger=logging.getLogger("klayr_py.engine"),
+        )
+        try:
+            engine.start()
+        except BaseException:
+            engine.close()
+            raise
+        self.engine = engine
+        self.logger.info(
+            "chain %s at height %d; forging for %d validator key(s)",
+            self.config.genesis.chain_id,
+            engine.height,
+            len(self._generator_keys),
+        )
+        return engine
+
+    def _find_auth_method(self) -> AuthMethod | None:
+        for module in self.state_machine.modules:
+            if isinstance(module.method, AuthMethod):
+                return module.method
+        return None
+
+    def forge(self, timestamp: int) -> Block | None:
+        """Forge the block of ``timestamp``'s slot if this node holds that validator's key."""
+        engine = self._require_engine()
+        generator = engine.generator_of(timestamp)
+        key = self._generator_keys.get(generator)
+        if key is None or engine.slot_of(timestamp) <= engine.slot_of(
+            engine.last_block.header.timestamp
+        ):
+            return None
+        try:
+            return engine.generate_block(timestamp, key)
+        except KlayrError as error:
+            self.logger.error("could not forge the block of slot %d: %s", timestamp, error)
+            return None
+
+    def run(self) -> None:
+        """Start, then forge every block time until SIGINT/SIGTERM or :meth:`shutdown`."""
+        asyncio.run(self.run_async())
+
+    async def run_async(self) -> None:
+        """:meth:`run` inside an existing event loop."""
+        engine = self.engine or self.start()
+        self._stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # Not the main thread, or a platform without signal handlers: run without them.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._stopping.set)
+        block_time = self.config.genesis.block_time
+        try:
+            while not self._stopping.is_set():
+                now = engine.clock()
+                next_slot = (int(now) // block_time + 1) * block_time
+                try:
+                    await asyncio.wait_for(self._stopping.wait(), timeout=max(next_slot - now, 0))
+                    break
+                except TimeoutError:
+                    pass
+                engine.pool.expire()
+                self.forge(next_slot)
+        finally:
+            self.close()
+
+    def shutdown(self) -> None:
+        """Ask :meth:`run` to stop after the current block (thread-safe from the loop only)."""
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def close(self) -> None:
+        """Close the databases; every committed block is already on disk."""
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+            self.logger.info("stopped")
+
+    def _require_engine(self) -> Engine:
+        if self.engine is None:
+            raise KlayrError("the application is not started")
+        return self.engine
+
+
+def _nonce_reader(auth: AuthMethod) -> NonceReader:
+    def read(ctx: Any, address: bytes) -> int:
+        return int(auth.get_auth_account(ctx, address).nonce)
+
+    return read
+
+
+def load_generator_keys(path: Path) -> dict[bytes, GeneratorKey]:
+    """Read Klayr's generator keys file: ``{"keys": [{"address", "plain": {"generatorKey",
+    "generatorPrivateKey", ...}}]}``; every key pair is checked."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read generator keys file {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    entries = value.get("keys") if isinstance(value, dict) else None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected an object with a 'keys' list")
+    keys: dict[bytes, GeneratorKey] = {}
+    for index, entry in enumerate(entries):
+        try:
+            plain = entry["plain"]
+            key = GeneratorKey.from_private_key(bytes.fromhex(plain["generatorPrivateKey"]))
+            if key.public_key != bytes.fromhex(plain["generatorKey"]):
+                raise ValueError("generatorKey does not match generatorPrivateKey")
+            if "address" in entry:  # the validator's account address, not the key's own
+                key = replace(key, address=get_address_from_klayr32_address(entry["address"]))
+        except (KeyError, TypeError, ValueError, KlayrError) as error:
+            raise ConfigError(f"{path}: keys[{index}]: {error}") from None
+        keys[key.address] = key
+    return keys

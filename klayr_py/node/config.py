@@ -1,0 +1,186 @@
+"""The node's configuration: pydantic models mirroring Klayr's ``config.json``.
+
+Property names are Klayr's (``system.dataPath``, ``genesis.blockTime``...); Python code reads the
+snake_case attributes. :func:`load_config` turns every problem of a file into one
+:class:`ConfigError` listing each bad key and why, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+from klayr_py.errors import KlayrError
+
+__all__ = [
+    "ApplicationConfig",
+    "ConfigError",
+    "GeneratorConfig",
+    "GenesisConfig",
+    "RpcConfig",
+    "SystemConfig",
+    "TransactionPoolConfig",
+    "load_config",
+]
+
+
+RpcMode = Literal["ipc", "ws", "http"]
+
+
+def _default_modes() -> list[RpcMode]:
+    return ["ipc"]
+
+
+class ConfigError(KlayrError, ValueError):
+    """A configuration is invalid; the message lists every bad key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class SystemConfig(_Section):
+    """``system``: where data lives, how much is logged, how long events are kept."""
+
+    data_path: str = "~/.klayr_py/default"
+    log_level: Literal["trace", "debug", "info", "warn", "error", "fatal", "none"] = "info"
+    keep_events_for_heights: int = Field(default=300, ge=-1)
+    """Blocks whose events are kept; -1 keeps all (Klayr's default is 300)."""
+    signature_workers: int = Field(default=0, ge=0, le=64)
+    """Extra processes that check batches of transaction signatures (klayr_py only; 0 = none)."""
+
+
+class RpcConfig(_Section):
+    """``rpc``: the JSON-RPC interfaces (served from issue #5 on)."""
+
+    modes: list[RpcMode] = Field(default_factory=_default_modes)
+    host: str = "127.0.0.1"
+    port: int = Field(default=7887, ge=1, le=65535)
+    allowed_methods: list[str] = Field(default_factory=lambda: ["*"])
+
+
+class GenesisBlockSource(_Section):
+    """``genesis.block``: the genesis block file (binary, as ``klayr-py genesis create`` writes)."""
+
+    from_file: str = "./config/genesis_block.blob"
+
+
+class GenesisConfig(_Section):
+    """``genesis``: the chain's constants. Changing one starts a different chain."""
+
+    block: GenesisBlockSource = Field(default_factory=GenesisBlockSource)
+    block_time: int = Field(default=10, ge=1)
+    """Seconds per slot."""
+    chain_id: str = Field(default="04000000", alias="chainID", pattern=r"^[0-9a-fA-F]{8}$")
+    max_transactions_size: int = Field(default=15 * 1024, ge=1)
+    """Bytes of transactions per block."""
+    min_fee_per_byte: int = Field(default=1000, ge=0)
+    """Beddows per transaction byte (the fee module's minimum fee)."""
+    bft_batch_size: int = Field(default=103, ge=1)
+
+    @property
+    def chain_id_bytes(self) -> bytes:
+        """The chain ID as 4 bytes."""
+        return bytes.fromhex(self.chain_id)
+
+
+class GeneratorKeysSource(_Section):
+    """``generator.keys``: the file with the validators' generator keys."""
+
+    from_file: str | None = None
+
+
+class GeneratorConfig(_Section):
+    """``generator``: whose blocks this node forges."""
+
+    keys: GeneratorKeysSource = Field(default_factory=GeneratorKeysSource)
+    force: bool = False
+    """Forge even when the previous block is old (a dev chain started after a pause)."""
+
+
+class TransactionPoolConfig(_Section):
+    """``transactionPool``: Klayr's pool limits (fees in beddows, expiry in milliseconds)."""
+
+    max_transactions: int = Field(default=4096, ge=1)
+    max_transactions_per_account: int = Field(default=64, ge=1)
+    transaction_expiry_time: int = Field(default=3 * 60 * 60 * 1000, ge=60_000)
+    min_entrance_fee_priority: int = Field(default=0, ge=0)
+    min_replacement_fee_difference: int = Field(default=10, ge=0)
+
+    @field_validator("min_entrance_fee_priority", "min_replacement_fee_difference", mode="before")
+    @classmethod
+    def _amount(cls, value: Any) -> Any:
+        # Klayr writes amounts as decimal strings ("10").
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        return value
+
+
+class ApplicationConfig(_Section):
+    """The whole ``config.json``. ``modules.<name>`` goes to that module's ``init``."""
+
+    system: SystemConfig = Field(default_factory=SystemConfig)
+    rpc: RpcConfig = Field(default_factory=RpcConfig)
+    genesis: GenesisConfig = Field(default_factory=GenesisConfig)
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    transaction_pool: TransactionPoolConfig = Field(default_factory=TransactionPoolConfig)
+    modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    network: dict[str, Any] = Field(default_factory=dict)
+    """Accepted for compatibility with Klayr's files; klayr_py runs a single node."""
+
+    @classmethod
+    def from_dict(cls, value: Any, source: str = "config") -> ApplicationConfig:
+        """Validate ``value``; :class:`ConfigError` lists every bad key."""
+        try:
+            return cls.model_validate(value)
+        except pydantic.ValidationError as error:
+            raise ConfigError(_describe(error, source)) from None
+
+    def with_overrides(self, **sections: dict[str, Any]) -> ApplicationConfig:
+        """A copy with some keys of some sections replaced, e.g. ``system={"dataPath": p}``."""
+        data = self.model_dump(by_alias=True)
+        for name, values in sections.items():
+            data[to_camel(name)].update(values)
+        return ApplicationConfig.from_dict(data)
+
+    def resolve_path(self, path: str, base: Path) -> Path:
+        """``path`` with ``~`` expanded, relative to ``base`` (the config file's folder)."""
+        resolved = Path(path).expanduser()
+        return resolved if resolved.is_absolute() else (base / resolved).resolve()
+
+
+def load_config(path: str | Path) -> ApplicationConfig:
+    """Read and validate a JSON config file; :class:`ConfigError` names every problem."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {file}: {error.strerror}") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(
+            f"{file}: not valid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{file}: the configuration must be a JSON object")
+    return ApplicationConfig.from_dict(value, str(file))
+
+
+def _describe(error: pydantic.ValidationError, source: str) -> str:
+    lines = [f"{source}: {error.error_count()} invalid setting(s)"]
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem["loc"]) or "(root)"
+        message = problem["msg"]
+        if problem["type"] == "extra_forbidden":
+            message = "unknown setting"
+        lines.append(f"  {location}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""Configuration files: Klayr's shape, defaults, and one clear error listing every bad key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from klayr_py.node.config import ApplicationConfig, ConfigError, load_config
+
+
+def test_defaults_are_klayrs() -> None:
+    config = ApplicationConfig()
+    assert config.rpc.port == 7887 and config.rpc.host == "127.0.0.1"
+    assert config.genesis.block_time == 10
+    assert config.genesis.max_transactions_size == 15 * 1024
+    assert config.transaction_pool.max_transactions == 4096
+    assert config.transaction_pool.max_transactions_per_account == 64
+    assert config.transaction_pool.transaction_expiry_time == 3 * 60 * 60 * 1000
+    assert config.transaction_pool.min_replacement_fee_difference == 10
+    assert config.system.keep_events_for_heights == 300
+
+
+def test_a_klayr_config_file_loads(tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(
+        json.dumps(
+            {
+                "system": {"dataPath": "~/.klayr/hello", "logLevel": "debug"},
+                "rpc": {"modes": ["ipc", "ws"], "port": 7888},
+                "genesis": {"blockTime": 5, "chainID": "04000001", "minFeePerByte": 0},
+                "transactionPool": {"minReplacementFeeDifference": "20"},
+                "modules": {"hello": {"maxMessageLength": 10}},
+                "network": {"port": 7667},
+            }
+        )
+    )
+    config = load_config(file)
+    assert config.genesis.chain_id_bytes == bytes.fromhex("04000001")
+    assert config.genesis.block_time == 5
+    assert config.rpc.modes == ["ipc", "ws"]
+    assert config.transaction_pool.min_replacement_fee_difference == 20
+    assert config.modules["hello"] == {"maxMessageLength": 10}
+    assert config.resolve_path("data", tmp_path) == (tmp_path / "data").resolve()
+    assert config.resolve_path(config.system.data_path, tmp_path) == Path.home() / ".klayr/hello"
+
+
+def test_every_bad_key_is_listed(tmp_path: Path) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(
+        json.dumps(
+            {
+                "system": {"logLevel": "loud", "dataPth": "x"},
+                "rpc": {"port": 99999},
+                "genesis": {"blockTime": 0, "chainID": "xyz"},
+            }
+        )
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(file)
+    message = str(caught.value)
+    for key in (
+        "system.logLevel",
+        "system.dataPth: unknown setting",
+        "rpc.port",
+        "genesis.blockTime",
+        "genesis.chainID",
+    ):
+        assert key in message
+    assert "5 invalid setting(s)" in message
+    assert "Traceback" not in message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not valid JSON at line 1"),
+        ("[1, 2]", "must be a JSON object"),
+    ],
+)
+def test_unreadable_files_fail_clearly(tmp_path: Path, content: str, expected: str) -> None:
+    file = tmp_path / "config.json"
+    file.write_text(content)
+    with pytest.raises(ConfigError, match=expected):
+        load_config(file)
+
+
+def test_a_missing_file_fails_clearly(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "absent.json")
