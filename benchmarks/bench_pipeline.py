@@ -94,7 +94,10 @@ def _signature_only(transactions: list[Transaction]) -> float:
     start = time.perf_counter()
     for tx in transactions:
         assert ed.verify_data(
-            TAG_TRANSACTION, CHAIN_ID, tx.get_signing_bytes(), tx.signatures[0],
+            TAG_TRANSACTION,
+            CHAIN_ID,
+            tx.get_signing_bytes(),
+            tx.signatures[0],
             tx.sender_public_key,
         )
     elapsed = time.perf_counter() - start
@@ -140,8 +143,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     senders = dev_accounts(args.senders, "pipeline sender")
     validators = dev_accounts(1, "pipeline validator")
@@ -173,7 +175,9 @@ def main() -> None:
                 )
     signature_rate = best["signature only"]
     for name, rate in best.items():
-        ratio = "" if name == "signature only" else f"  ({rate / signature_rate:.2f}x signature-only)"
+        ratio = (
+            "" if name == "signature only" else f"  ({rate / signature_rate:.2f}x signature-only)"
+        )
         print(f"{name:34s} {rate:9,.0f} tx/s{ratio}  {details.get(name, '')}")
 
 

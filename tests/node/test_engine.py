@@ -6,6 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from klayr_py.chain import Block
+from klayr_py.errors import KlayrError
+from klayr_py.node.engine import BlockImportError
+from klayr_py.node.pool import RejectReason
 from tests.node.dev_chain import (
     ACCOUNTS,
     FEE,
@@ -18,11 +23,6 @@ from tests.node.dev_chain import (
     slot_timestamp,
     transfer,
 )
-
-from klayr_py.chain import Block
-from klayr_py.errors import KlayrError
-from klayr_py.node.engine import BlockImportError
-from klayr_py.node.pool import RejectReason
 
 
 @pytest.fixture

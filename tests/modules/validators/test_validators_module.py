@@ -1,4 +1,4 @@
-"""The validators module: genesis validators, stored keys, round-robin slots, set_next_validators."""
+"""The validators module: genesis validators, keys, round-robin slots, next validators."""
 
 from __future__ import annotations
 
@@ -84,9 +84,9 @@ def test_genesis_stores_keys_and_sets_next_validators() -> None:
     assert result.next_validators.certificate_threshold == default_threshold(4) == 3
     assert [v.bft_weight for v in result.next_validators.validators] == [1, 3]
     reader = state.read_only()
-    assert module.method.get_validator_keys(reader, bytes([2]) * 20)["generatorKey"] == bytes(
-        [2]
-    ) * 32
+    assert (
+        module.method.get_validator_keys(reader, bytes([2]) * 20)["generatorKey"] == bytes([2]) * 32
+    )
     params = module.method.get_validators_params(reader)
     assert [v["address"] for v in params["validators"]] == [bytes([1]) * 20, bytes([2]) * 20]
     # Slot = timestamp // blockTime (5), round robin in stored order.
@@ -98,7 +98,10 @@ def test_genesis_stores_keys_and_sets_next_validators() -> None:
 def test_explicit_thresholds_are_kept() -> None:
     _, _, result = _genesis([_validator(1)], pre=7, cert=9)
     assert result.next_validators is not None
-    assert (result.next_validators.precommit_threshold, result.next_validators.certificate_threshold) == (7, 9)
+    assert (
+        result.next_validators.precommit_threshold,
+        result.next_validators.certificate_threshold,
+    ) == (7, 9)
 
 
 @pytest.mark.parametrize(
