@@ -33,6 +33,7 @@ from klayr_py.node.config import ApplicationConfig, ConfigError
 from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
 from klayr_py.node.genesis import create_genesis_block, read_genesis_block
 from klayr_py.node.pool import PoolConfig
+from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.state_machine import StateMachine
 
 __all__ = ["Application", "DefaultMethods", "load_generator_keys"]
@@ -236,6 +237,13 @@ class Application:
         """:meth:`run` inside an existing event loop."""
         engine = self.engine or self.start()
         self._stopping = asyncio.Event()
+        rpc = self.rpc_server()
+        if rpc is not None:
+            try:
+                await rpc.start()
+            except OSError as error:
+                self.close()
+                raise KlayrError(f"cannot start the RPC server: {error}") from None
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             # Not the main thread, or a platform without signal handlers: run without them.
@@ -254,7 +262,35 @@ class Application:
                 engine.pool.expire()
                 self.forge(next_slot)
         finally:
+            if rpc is not None:
+                await rpc.stop()
             self.close()
+
+    def rpc_server(self) -> RpcServer | None:
+        """The RPC server of ``rpc.modes`` over the started engine (None if no mode is on)."""
+        modes = self.config.rpc.modes
+        if not modes:
+            return None
+        engine = self._require_engine()
+        methods = RpcMethods(
+            engine,
+            genesis_config=self.config.genesis.model_dump(by_alias=True),
+            allowed=tuple(self.config.rpc.allowed_methods),
+        )
+        server = RpcServer(
+            methods,
+            modes=list(modes),
+            host=self.config.rpc.host,
+            port=self.config.rpc.port,
+            ipc_path=self.ipc_path,
+        )
+        server.attach(engine)
+        return server
+
+    @property
+    def ipc_path(self) -> Path:
+        """The IPC socket: ``<dataPath>/rpc.sock``."""
+        return self.data_path / "rpc.sock"
 
     def shutdown(self) -> None:
         """Ask :meth:`run` to stop after the current block (thread-safe from the loop only)."""

@@ -1,0 +1,237 @@
+"""The node's RPC methods with Klayr's names and payload shapes.
+
+``system_*``, ``chain_*`` and ``txpool_*`` are the engine's (Klayr's ``engine/endpoint``); every
+module endpoint is served as ``<module>_<endpointName>``. Each method takes the request's
+``params`` (a JSON object) and returns JSON; a bad parameter raises :class:`RpcError` with
+``INVALID_PARAMS`` naming it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from klayr_py import codec
+from klayr_py.chain import Event, Transaction
+from klayr_py.chain import schemas as chain_schemas
+from klayr_py.crypto.address import get_klayr32_address_from_public_key
+from klayr_py.errors import CodecError, KlayrError, NotFoundError, ValidationError
+from klayr_py.node.engine import Engine
+from klayr_py.node.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
+
+__all__ = ["RpcMethods", "decoded_event_json"]
+
+Params = Mapping[str, Any]
+Method = Callable[[Params], Any]
+
+_VERSION = "0.1.0"
+
+
+def _hex(params: Params, name: str) -> bytes:
+    value = params.get(name)
+    if not isinstance(value, str):
+        raise RpcError(INVALID_PARAMS, f"Invalid parameters. {name} must be a valid hex string.")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise RpcError(
+            INVALID_PARAMS, f"Invalid parameters. {name} must be a valid hex string."
+        ) from None
+
+
+def _height(params: Params, name: str = "height") -> int:
+    value = params.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RpcError(
+            INVALID_PARAMS, f"Invalid parameters. {name} must be zero or a positive number."
+        )
+    return value
+
+
+def _transaction(params: Params) -> Transaction:
+    data = _hex(params, "transaction")
+    try:
+        return Transaction.from_bytes(data)
+    except (CodecError, KlayrError) as error:
+        raise RpcError(INVALID_PARAMS, f"Invalid transaction bytes: {error}") from None
+
+
+class RpcMethods:
+    """Every method the node serves, by name, filtered by ``allowed`` (globs, ``*`` = all)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        genesis_config: Mapping[str, Any],
+        allowed: tuple[str, ...] = ("*",),
+    ) -> None:
+        self.engine = engine
+        self.genesis_config = dict(genesis_config)
+        self.allowed = allowed
+        self._methods: dict[str, Method] = {
+            "system_getNodeInfo": self.get_node_info,
+            "system_getMetadata": self.get_metadata,
+            "system_getSchema": self.get_schema,
+            "chain_getLastBlock": lambda _: engine.last_block.to_json(),
+            "chain_getBlockByHeight": lambda p: engine.storage.get_block_by_height(
+                _height(p)
+            ).to_json(),
+            "chain_getBlockByID": lambda p: engine.storage.get_block(_hex(p, "id")).to_json(),
+            "chain_getBlocksByHeightBetween": self.get_blocks_between,
+            "chain_getTransactionByID": lambda p: engine.storage.get_transaction(
+                _hex(p, "id")
+            ).to_json(),
+            "chain_getEvents": lambda p: [
+                event.to_json() for event in engine.storage.get_events(_height(p))
+            ],
+            "txpool_postTransaction": self.post_transaction,
+            "txpool_getTransactionsFromPool": self.get_transactions_from_pool,
+            "txpool_dryRunTransaction": self.dry_run_transaction,
+        }
+        for name in engine.endpoint_names():
+            self._methods[name] = self._endpoint(name)
+
+    def names(self) -> list[str]:
+        """The names served (after the allow-list), sorted."""
+        return sorted(name for name in self._methods if self.is_allowed(name))
+
+    def is_allowed(self, name: str) -> bool:
+        """Whether ``rpc.allowedMethods`` lets ``name`` through."""
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.allowed)
+
+    def call(self, name: str, params: Params) -> Any:
+        """Run method ``name``; :class:`RpcError` for an unknown or refused one."""
+        method = self._methods.get(name)
+        if method is None:
+            raise RpcError(METHOD_NOT_FOUND, f"Method {name} does not exist.")
+        if not self.is_allowed(name):
+            raise RpcError(METHOD_NOT_FOUND, f"Method {name} is not allowed by rpc.allowedMethods.")
+        try:
+            return method(params)
+        except NotFoundError as error:
+            raise RpcError(INVALID_PARAMS, str(error).strip("'\"")) from None
+        except ValidationError as error:
+            raise RpcError(INVALID_PARAMS, f"Invalid parameters. {error}") from None
+
+    # -- system -------------------------------------------------------------------------------
+
+    def get_node_info(self, _: Params) -> dict[str, Any]:
+        """Klayr's ``system_getNodeInfo``."""
+        engine = self.engine
+        return {
+            "version": _VERSION,
+            "networkVersion": "1.0",
+            "chainID": engine.chain_id.hex(),
+            "lastBlockID": engine.last_block.id.hex(),
+            "height": engine.height,
+            "finalizedHeight": engine.finalized_height,
+            "syncing": False,
+            "unconfirmedTransactions": len(engine.pool),
+            "genesisHeight": engine.genesis_block.header.height,
+            "genesis": self.genesis_config,
+            "network": {
+                "version": "1.0",
+                "port": 0,
+                "seedPeers": [],
+                "blacklistedIPs": [],
+                "fixedPeers": [],
+                "whitelistedPeers": [],
+            },
+        }
+
+    def get_metadata(self, _: Params) -> dict[str, Any]:
+        """Klayr's ``system_getMetadata``: every module's metadata, sorted by name."""
+        modules = [
+            module.metadata().to_json(module.name) for module in self.engine.state_machine.modules
+        ]
+        return {"modules": sorted(modules, key=lambda module: module["name"])}
+
+    def get_schema(self, _: Params) -> dict[str, Any]:
+        """Klayr's ``system_getSchema``: the chain's own schemas."""
+        return {
+            "block": chain_schemas.BLOCK_SCHEMA,
+            "header": chain_schemas.BLOCK_HEADER_SCHEMA,
+            "asset": chain_schemas.BLOCK_ASSET_SCHEMA,
+            "transaction": chain_schemas.TRANSACTION_SCHEMA,
+            "event": chain_schemas.EVENT_SCHEMA,
+            "standardEvent": chain_schemas.STANDARD_EVENT_DATA_SCHEMA,
+        }
+
+    # -- chain --------------------------------------------------------------------------------
+
+    def get_blocks_between(self, params: Params) -> list[dict[str, Any]]:
+        """Klayr's ``chain_getBlocksByHeightBetween`` (at most 1,000 blocks per call)."""
+        start, end = _height(params, "from"), _height(params, "to")
+        if end < start:
+            raise RpcError(INVALID_PARAMS, "Invalid parameters. from must not exceed to.")
+        if end - start >= 1000:
+            raise RpcError(INVALID_PARAMS, "Invalid parameters. At most 1000 blocks per request.")
+        return [block.to_json() for block in self.engine.storage.get_blocks_between(start, end)]
+
+    # -- txpool -------------------------------------------------------------------------------
+
+    def post_transaction(self, params: Params) -> dict[str, Any]:
+        """Klayr's ``txpool_postTransaction``: hex bytes in, the transaction ID out."""
+        transaction = _transaction(params)
+        if self.engine.pool.contains(transaction.id):
+            return {"transactionId": transaction.id.hex()}
+        result = self.engine.add_transaction(transaction)
+        if not result.accepted:
+            raise RpcError(
+                INVALID_PARAMS,
+                f"Transaction {transaction.id.hex()} was rejected ({result.reason}): "
+                f"{result.message}",
+            )
+        return {"transactionId": transaction.id.hex()}
+
+    def get_transactions_from_pool(self, params: Params) -> list[dict[str, Any]]:
+        """Klayr's ``txpool_getTransactionsFromPool``, optionally for one ``address``."""
+        address = params.get("address")
+        transactions = self.engine.pool.get_all()
+        if address is not None:
+            if not isinstance(address, str):
+                raise RpcError(INVALID_PARAMS, "Invalid parameters. address must be a string.")
+            transactions = [
+                tx
+                for tx in transactions
+                if get_klayr32_address_from_public_key(tx.sender_public_key) == address
+            ]
+        return [tx.to_json() for tx in transactions]
+
+    def dry_run_transaction(self, params: Params) -> dict[str, Any]:
+        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events."""
+        transaction = _transaction(params)
+        outcome = self.engine.dry_run_transaction(transaction)
+        response: dict[str, Any] = {
+            "result": outcome.result,
+            "events": [event.to_json() for event in outcome.events],
+        }
+        if outcome.error:
+            response["errorMessage"] = outcome.error
+        return response
+
+    # -- modules ------------------------------------------------------------------------------
+
+    def _endpoint(self, name: str) -> Method:
+        def call(params: Params) -> Any:
+            return self.engine.call_endpoint(name, params)
+
+        return call
+
+
+def decoded_event_json(engine: Engine, event: Event) -> dict[str, Any]:
+    """An event's JSON with its data decoded by the emitting module's event schema."""
+    payload = event.to_json()
+    try:
+        module = engine.state_machine.get_module(event.module)
+        for registered in module.events.values():
+            if registered.name == event.name:
+                payload["data"] = codec.to_json(
+                    registered.schema, codec.decode(registered.schema, event.data)
+                )
+                break
+    except (KlayrError, KeyError):
+        pass  # the standard commandExecutionResult event, or an unknown module: keep hex
+    return payload
