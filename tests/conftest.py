@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ def pytest_sessionstart(session: object) -> None:
     Without npm, or when the install fails, oracle tests skip with the reason; set
     KLAYR_PY_NO_ORACLE=1 to skip them on purpose.
     """
-    if os.environ.get("KLAYR_PY_NO_ORACLE") or NODE_MODULES.is_dir():
+    if os.environ.get("KLAYR_PY_NO_ORACLE") or _all_installed():
         return
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
@@ -27,3 +28,9 @@ def pytest_sessionstart(session: object) -> None:
         timeout=600,
         capture_output=True,
     )
+
+
+def _all_installed() -> bool:
+    """Whether every package pinned in package.json is in node_modules (a new pin reinstalls)."""
+    pinned = json.loads((ORACLE_DIR / "package.json").read_text())["dependencies"]
+    return all((NODE_MODULES / name / "package.json").is_file() for name in pinned)
