@@ -6,8 +6,8 @@ Run the node (from the repository root, after ``pip install .``)::
 
 It starts a single-node chain from ``config/`` (genesis block with funded dev accounts, the dev
 validator's key), stores it in ``examples/hello_module/.data`` and forges a block every 5 seconds.
-``klayr-py start --app examples/hello_module/app.py --config examples/hello_module/config/config.json``
-does the same through the CLI.
+The CLI does the same: ``klayr-py start --app examples/hello_module/app.py
+--config examples/hello_module/config/config.json``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def create_app(config: ApplicationConfig, config_dir: Path) -> Application:
 
 def main() -> None:
     """Start the node with the example's configuration; stop with Ctrl+C."""
-    from klayr_py.node.config import ConfigError
     from klayr_py.errors import KlayrError
+    from klayr_py.node.config import ConfigError
 
     try:
         app = create_app(load_config(CONFIG_FILE), CONFIG_FILE.parent)

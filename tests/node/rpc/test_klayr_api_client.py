@@ -30,7 +30,8 @@ const { createWSClient } = require('@klayr/api-client');
   const metadata = client.metadata.map(m => m.name);
   const schemaKeys = Object.keys(client.schema).sort();
   const created = await client.transaction.create(
-    { module: 'hello', command: 'createHello', fee: '100000000', params: { message: input.message } },
+    { module: 'hello', command: 'createHello', fee: '100000000',
+      params: { message: input.message } },
     input.privateKey,
   );
   const signed = await client.transaction.sign(created, [input.privateKey]);
