@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from klayr_py import codec
 from klayr_py.chain import Block
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.db import LevelDB
@@ -31,7 +30,11 @@ from klayr_py.modules.token import TokenMethod, TokenModule
 from klayr_py.modules.validators import ValidatorsMethod, ValidatorsModule
 from klayr_py.node.config import ApplicationConfig, ConfigError
 from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
-from klayr_py.node.genesis import create_genesis_block, read_genesis_block
+from klayr_py.node.genesis import (
+    create_genesis_block,
+    encode_genesis_assets,
+    read_genesis_block,
+)
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.state_machine import StateMachine
@@ -125,25 +128,6 @@ class Application:
         """Call every module's ``init`` with ``modules.<name>`` and the genesis config."""
         self.state_machine.init(self.config.genesis, self.config.modules)
 
-    def encode_genesis_assets(self, assets: Mapping[str, Any]) -> dict[str, bytes]:
-        """Encode each module's genesis asset given as JSON (Klayr's genesis assets file
-        shape) with the schema the module declares in its metadata; bytes pass through."""
-        encoded: dict[str, bytes] = {}
-        for name, value in assets.items():
-            if isinstance(value, bytes):
-                encoded[name] = value
-                continue
-            module = self.state_machine.get_module(name)
-            declared = module.metadata().assets
-            if not declared:
-                raise ConfigError(f"module {name} declares no genesis asset schema")
-            schema = declared[0]["data"]
-            try:
-                encoded[name] = codec.encode(schema, codec.from_json(schema, value))
-            except (KlayrError, ValueError, TypeError, KeyError) as error:
-                raise ConfigError(f"genesis asset of module {name}: {error}") from error
-        return encoded
-
     def create_genesis_block(self, assets: Mapping[str, Any], timestamp: int) -> Block:
         """The genesis block of this application's modules with ``assets`` (JSON or bytes)."""
         self.init_modules()
@@ -151,7 +135,7 @@ class Application:
             self.state_machine,
             chain_id=self.config.genesis.chain_id_bytes,
             timestamp=timestamp,
-            assets=self.encode_genesis_assets(assets),
+            assets=encode_genesis_assets(self.state_machine, assets),
         )
 
     # -- running ------------------------------------------------------------------------------

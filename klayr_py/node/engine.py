@@ -37,7 +37,11 @@ from klayr_py.state_machine import (
     TransactionExecutionResult,
     WritableBlockAssets,
 )
-from klayr_py.state_machine.block_executor import BlockExecutor, BlockResult
+from klayr_py.state_machine.block_executor import (
+    BlockExecutor,
+    BlockResult,
+    TransactionSelector,
+)
 from klayr_py.state_machine.endpoints import call_endpoint, list_endpoints
 
 __all__ = ["BlockImportError", "DryRunResult", "Engine", "GeneratorKey", "Listener", "NonceReader"]
@@ -311,11 +315,15 @@ class Engine:
                 return candidate
         return 0
 
-    def generate_block(self, timestamp: int, key: GeneratorKey) -> Block:
+    def generate_block(
+        self, timestamp: int, key: GeneratorKey, selector: TransactionSelector | None = None
+    ) -> Block:
         """Forge, sign and commit the block of ``timestamp``'s slot with pool transactions.
 
         ``key`` must belong to the slot's validator. Raises :class:`BlockImportError` (nothing
         changed) if the slot is not after the last block's or belongs to someone else.
+        ``selector`` replaces the pool as the source of transactions (the testing toolkit
+        passes exact lists).
         """
         self._check_slot(timestamp, key.address)
         header = self._draft_header(timestamp, key.address)
@@ -331,10 +339,13 @@ class Engine:
                 logger=self.logger,
             )
         )
-        selector = PoolSelector(self.pool.get_processable(), self.max_transactions_size)
-        result, kept = self.executor.generate(header, assets.assets, selector)
-        for transaction, reason in selector.rejections:
-            self.logger.info("left transaction %s out: %s", transaction.id.hex(), reason)
+        if selector is None:
+            pool_selector = PoolSelector(self.pool.get_processable(), self.max_transactions_size)
+            result, kept = self.executor.generate(header, assets.assets, pool_selector)
+            for transaction, reason in pool_selector.rejections:
+                self.logger.info("left transaction %s out: %s", transaction.id.hex(), reason)
+        else:
+            result, kept = self.executor.generate(header, assets.assets, selector)
         unsigned = _with_roots(header, result, self._validators_hash_after(result))
         block = Block(unsigned.sign(self.chain_id, key.private_key), kept, assets.assets)
         self._commit(block, result)

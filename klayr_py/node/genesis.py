@@ -10,7 +10,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from klayr_py import codec
 from klayr_py.chain import AggregateCommit, Block, BlockAssets, BlockHeader
 from klayr_py.chain.constants import EMPTY_HASH, LENGTH_ADDRESS
 from klayr_py.db import InMemoryDatabase
@@ -20,7 +22,13 @@ from klayr_py.state import StateStore
 from klayr_py.state_machine import StateMachine
 from klayr_py.state_machine.block_executor import BlockExecutor
 
-__all__ = ["GenesisError", "create_genesis_block", "read_genesis_block", "write_genesis_block"]
+__all__ = [
+    "GenesisError",
+    "create_genesis_block",
+    "encode_genesis_assets",
+    "read_genesis_block",
+    "write_genesis_block",
+]
 
 GENESIS_BLOCK_VERSION = 0
 
@@ -79,6 +87,30 @@ def create_genesis_block(
         validators_hash=compute_validators_hash(result.next_validators),
     )
     return Block(header, (), block_assets)
+
+
+def encode_genesis_assets(
+    state_machine: StateMachine, assets: Mapping[str, Any]
+) -> dict[str, bytes]:
+    """Encode each module's genesis asset given as JSON (Klayr's genesis-assets shape) with the
+    schema the module declares in its metadata; bytes pass through."""
+    encoded: dict[str, bytes] = {}
+    for name, value in assets.items():
+        if isinstance(value, bytes):
+            encoded[name] = value
+            continue
+        try:
+            declared = state_machine.get_module(name).metadata().assets
+        except KlayrError as error:
+            raise GenesisError(f"genesis asset of module {name}: {error}") from None
+        if not declared:
+            raise GenesisError(f"module {name} declares no genesis asset schema")
+        schema = declared[0]["data"]
+        try:
+            encoded[name] = codec.encode(schema, codec.from_json(schema, value))
+        except (KlayrError, ValueError, TypeError, KeyError) as error:
+            raise GenesisError(f"genesis asset of module {name}: {error}") from error
+    return encoded
 
 
 def write_genesis_block(block: Block, path: str | Path) -> None:

@@ -1,0 +1,318 @@
+"""Commands that talk to a running node: ``endpoint invoke``, ``block get``, ``transaction``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+
+from klayr_py.api_client import (
+    build_transaction,
+    command_params_schema,
+    decode_params,
+    encode_params,
+    parse_private_key,
+)
+from klayr_py.chain import Transaction
+from klayr_py.cli._common import (
+    app_options,
+    connect_node,
+    echo_json,
+    load_app,
+    node_options,
+    node_options_with_app,
+    parse_json_object,
+    read_config,
+)
+from klayr_py.cli._keys import private_key_from_passphrase
+from klayr_py.crypto.address import get_klayr32_address_from_public_key
+from klayr_py.errors import KlayrError
+
+__all__ = ["block", "endpoint", "transaction"]
+
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+@click.group()
+def endpoint() -> None:
+    """Endpoints of the running node."""
+
+
+@endpoint.command("invoke")
+@node_options
+@click.argument("name")
+@click.argument("params_json", default="{}")
+def invoke(node: str, name: str, params_json: str) -> None:
+    """Call endpoint NAME with PARAMS_JSON (a JSON object) and print the result.
+
+    \b
+    klayr-py endpoint invoke system_getNodeInfo
+    klayr-py endpoint invoke token_getBalance '{"address": "kly...", "tokenID": "0400000000000000"}'
+    """
+    params = parse_json_object(params_json, "PARAMS_JSON")
+    with connect_node(node) as client:
+        echo_json(client.invoke(name, params))
+
+
+@click.group()
+def block() -> None:
+    """Blocks of the running node."""
+
+
+@block.command("get")
+@node_options
+@click.argument("height_or_id")
+def get(node: str, height_or_id: str) -> None:
+    """Print the block at a height, with an ID (64 hex digits), or the last one ("last").
+
+    \b
+    klayr-py block get 12
+    klayr-py block get last
+    """
+    if not (height_or_id == "last" or height_or_id.isdigit() or _HEX64.match(height_or_id)):
+        raise click.BadParameter(
+            "a height, a block ID (64 hex digits) or 'last'", param_hint="HEIGHT_OR_ID"
+        )
+    with connect_node(node) as client:
+        if height_or_id == "last":
+            echo_json(client.get_last_block())
+        elif height_or_id.isdigit():
+            echo_json(client.get_block_by_height(int(height_or_id)))
+        else:
+            echo_json(client.get_block_by_id(height_or_id))
+
+
+# -- transactions -------------------------------------------------------------------------------
+
+
+def _signing_key(
+    passphrase: str | None, private_key: str | None, derivation_path: str | None
+) -> bytes | None:
+    if passphrase is not None and private_key is not None:
+        raise click.UsageError("give --passphrase or --private-key, not both")
+    if private_key is not None:
+        return parse_private_key(private_key)
+    if passphrase is not None:
+        return private_key_from_passphrase(passphrase, derivation_path)
+    return None
+
+
+def _transaction_output(transaction: Transaction, schema: dict[str, Any] | None) -> None:
+    value = transaction.to_json()
+    if schema is not None:
+        value["params"] = decode_params(schema, transaction.params)
+    echo_json({"transaction": transaction.get_bytes().hex(), "id": value["id"], "json": value})
+
+
+def _key_options(function: Any) -> Any:
+    function = click.option(
+        "--key-derivation-path",
+        metavar="PATH",
+        help="Derive the key from --passphrase as Klayr does (e.g. \"m/44'/134'/0'\").",
+    )(function)
+    function = click.option(
+        "--private-key", metavar="HEX", help="The sender's private key (64 or 32 bytes, hex)."
+    )(function)
+    return click.option("--passphrase", help="The sender's passphrase.")(function)
+
+
+@click.group()
+def transaction() -> None:
+    """Create, sign and send transactions."""
+
+
+@transaction.command("create")
+@node_options_with_app
+@app_options
+@_key_options
+@click.argument("module")
+@click.argument("command")
+@click.argument("params_json")
+@click.option("--sender-public-key", metavar="HEX", help="Create it unsigned for this sender.")
+@click.option("--fee", type=click.IntRange(min=0), help="Fee in beddows [default: the minimum].")
+@click.option("--nonce", type=click.IntRange(min=0), help="[default: the account's, from the node]")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not ask the node: schemas from --app/--config, needs --chain-id and --nonce.",
+)
+@click.option("--chain-id", metavar="HEX", help="The chain ID (with --offline).")
+@click.option("--send", is_flag=True, help="Also post it to the node.")
+def create(
+    node: str,
+    config_path: str | None,
+    app_spec: str | None,
+    passphrase: str | None,
+    private_key: str | None,
+    key_derivation_path: str | None,
+    module: str,
+    command: str,
+    params_json: str,
+    sender_public_key: str | None,
+    fee: int | None,
+    nonce: int | None,
+    offline: bool,
+    chain_id: str | None,
+    send: bool,
+) -> None:
+    """Create MODULE:COMMAND with PARAMS_JSON (Klayr's JSON: hex bytes, kly... addresses).
+
+    Prints the transaction's hex bytes and its JSON (params decoded).
+
+    \b
+    klayr-py transaction create hello createHello '{"message": "hi"}' \\
+        --passphrase "klayr_py dev account 0" --send
+    klayr-py transaction create token transfer '{...}' --private-key HEX \\
+        --offline --chain-id 04000000 --nonce 0
+    """
+    params = parse_json_object(params_json, "PARAMS_JSON")
+    key = _signing_key(passphrase, private_key, key_derivation_path)
+    public_key = None
+    if sender_public_key is not None:
+        try:
+            public_key = bytes.fromhex(sender_public_key)
+        except ValueError:
+            raise click.BadParameter("not hex", param_hint="--sender-public-key") from None
+    if key is None and public_key is None:
+        if offline:
+            raise click.UsageError("give --passphrase, --private-key or --sender-public-key")
+        passphrase = click.prompt("Passphrase", hide_input=True)
+        key = private_key_from_passphrase(passphrase or "", key_derivation_path)
+    if offline:
+        if chain_id is None or nonce is None:
+            raise click.UsageError("--offline needs --chain-id and --nonce")
+        config, config_dir = read_config(config_path, required=False)
+        app = load_app(app_spec, config, config_dir)
+        app.init_modules()
+        metadata = {"modules": [m.metadata().to_json(m.name) for m in app.modules]}
+        schema = command_params_schema(metadata, module, command)
+        fee_config = config.modules.get("fee", {})
+        min_fee = int(fee_config.get("minFeePerByte", config.genesis.min_fee_per_byte))
+        tx = _build(
+            module,
+            command,
+            encode_params(schema, params),
+            nonce,
+            chain_id,
+            min_fee,
+            key,
+            public_key,
+            fee,
+        )
+        if send:
+            raise click.UsageError("--send needs the node: leave out --offline")
+        _transaction_output(tx, schema)
+        return
+    with connect_node(node) as client:
+        schema = command_params_schema(client.get_metadata(), module, command)
+        if key is not None:
+            tx = client.create_transaction(module, command, params, key, fee=fee, nonce=nonce)
+        else:
+            assert public_key is not None
+            info = client.get_node_info()
+            if nonce is None:
+                account = client.get_auth_account(get_klayr32_address_from_public_key(public_key))
+                nonce = int(account["nonce"])
+            min_fee = int(info.get("genesis", {}).get("minFeePerByte", 1000))
+            tx = _build(
+                module,
+                command,
+                encode_params(schema, params),
+                nonce,
+                info["chainID"],
+                min_fee,
+                None,
+                public_key,
+                fee,
+            )
+        if send:
+            client.send_transaction(tx)
+        _transaction_output(tx, schema)
+
+
+def _build(
+    module: str,
+    command: str,
+    params: bytes,
+    nonce: int,
+    chain_id: str,
+    min_fee_per_byte: int,
+    key: bytes | None,
+    public_key: bytes | None,
+    fee: int | None,
+) -> Transaction:
+    try:
+        chain = bytes.fromhex(chain_id)
+    except ValueError:
+        raise click.BadParameter("not hex", param_hint="--chain-id") from None
+    if len(chain) != 4:
+        raise click.BadParameter("must be 4 bytes (8 hex digits)", param_hint="--chain-id")
+    return build_transaction(
+        module=module,
+        command=command,
+        params=params,
+        nonce=nonce,
+        chain_id=chain,
+        min_fee_per_byte=min_fee_per_byte,
+        private_key=key,
+        sender_public_key=public_key,
+        fee=fee,
+    )
+
+
+def _decode_transaction(text: str) -> Transaction:
+    try:
+        return Transaction.from_bytes(bytes.fromhex(text.strip()))
+    except ValueError as error:
+        if isinstance(error, KlayrError):
+            raise click.BadParameter(f"not a transaction: {error}", param_hint="HEX") from None
+        raise click.BadParameter("not hex", param_hint="HEX") from None
+
+
+@transaction.command("sign")
+@node_options
+@_key_options
+@click.argument("transaction_hex", metavar="HEX")
+@click.option("--chain-id", metavar="HEX", help="The chain ID [default: the node's].")
+def sign(
+    node: str,
+    passphrase: str | None,
+    private_key: str | None,
+    key_derivation_path: str | None,
+    transaction_hex: str,
+    chain_id: str | None,
+) -> None:
+    """Add a signature to the transaction HEX and print it (hex and JSON).
+
+    \b
+    klayr-py transaction sign 0a0568656c6c6f... --passphrase "..." --chain-id 04000000
+    """
+    tx = _decode_transaction(transaction_hex)
+    key = _signing_key(passphrase, private_key, key_derivation_path)
+    if key is None:
+        key = private_key_from_passphrase(
+            click.prompt("Passphrase", hide_input=True), key_derivation_path
+        )
+    if chain_id is None:
+        with connect_node(node) as client:
+            chain_id = str(client.get_node_info()["chainID"])
+    try:
+        chain = bytes.fromhex(chain_id)
+    except ValueError:
+        raise click.BadParameter("not hex", param_hint="--chain-id") from None
+    _transaction_output(tx.sign(chain, key), None)
+
+
+@transaction.command("send")
+@node_options
+@click.argument("transaction_hex", metavar="HEX")
+def send_command(node: str, transaction_hex: str) -> None:
+    """Post the signed transaction HEX to the node's pool; prints its ID.
+
+    \b
+    klayr-py transaction send 0a0568656c6c6f...
+    """
+    tx = _decode_transaction(transaction_hex)
+    with connect_node(node) as client:
+        echo_json({"transactionId": client.send_transaction(tx)})

@@ -1,0 +1,82 @@
+"""Keys from a passphrase: ``klayr-py keys create`` and the ``--passphrase`` options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from klayr_py.cli._common import echo_json
+from klayr_py.crypto.address import get_klayr32_address_from_public_key
+from klayr_py.crypto.ed import (
+    get_private_and_public_key_from_passphrase,
+    get_private_key_from_phrase_and_path,
+    get_public_key_from_private_key,
+)
+
+__all__ = ["keys", "private_key_from_passphrase"]
+
+
+def private_key_from_passphrase(passphrase: str, derivation_path: str | None) -> bytes:
+    """Klayr's key of a mnemonic and a path, or (no path) the legacy sha256 key the dev
+    accounts use."""
+    if derivation_path:
+        return get_private_key_from_phrase_and_path(passphrase, derivation_path)
+    return get_private_and_public_key_from_passphrase(passphrase).private_key
+
+
+def keys_json(private_key: bytes, derivation_path: str | None) -> dict[str, Any]:
+    """Klayr's ``keys:create`` entry; the account key doubles as the generator key (no BLS)."""
+    public_key = get_public_key_from_private_key(private_key)
+    return {
+        "address": get_klayr32_address_from_public_key(public_key),
+        "keyPath": derivation_path or "",
+        "publicKey": public_key.hex(),
+        "privateKey": private_key.hex(),
+        "plain": {
+            "generatorKeyPath": derivation_path or "",
+            "generatorKey": public_key.hex(),
+            "generatorPrivateKey": private_key.hex(),
+            "blsKeyPath": "",
+            "blsKey": "",
+            "blsProofOfPossession": "",
+            "blsPrivateKey": "",
+        },
+    }
+
+
+@click.group()
+def keys() -> None:
+    """Account and generator keys."""
+
+
+@keys.command("create")
+@click.option(
+    "--passphrase",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The secret passphrase (asked for when not given).",
+)
+@click.option(
+    "--key-derivation-path",
+    metavar="PATH",
+    help="Derive as Klayr does from a mnemonic, e.g. \"m/44'/134'/0'\" [default: the legacy "
+    "sha256(passphrase) key of klayr_py's dev accounts].",
+)
+@click.option("--output", type=click.Path(dir_okay=False), help="Also write the keys file here.")
+def create(passphrase: str, key_derivation_path: str | None, output: str | None) -> None:
+    """Print Klayr-style keys JSON (address, publicKey, privateKey, plain generator keys).
+
+    The file serves as generator.keys.fromFile for a validator with this key.
+
+    \b
+    klayr-py keys create --passphrase "klayr_py dev account 0"
+    """
+    private_key = private_key_from_passphrase(passphrase, key_derivation_path)
+    value = {"keys": [keys_json(private_key, key_derivation_path)]}
+    if output:
+        Path(output).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+    echo_json(value)

@@ -1,0 +1,205 @@
+"""``klayr-py start`` and ``klayr-py chain revert``: the commands that own the data path."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from klayr_py.cli._common import app_options, load_app, read_config
+from klayr_py.cli._genesis import create_dev_chain
+from klayr_py.errors import KlayrError
+from klayr_py.node import Application, ApplicationConfig, ConfigError
+
+__all__ = ["chain", "start"]
+
+_MODES = ("ipc", "ws", "http")
+
+
+def _rpc_overrides(
+    config: ApplicationConfig,
+    rpc_modes: str | None,
+    enable_ws: bool,
+    enable_http: bool,
+    port: int | None,
+    host: str | None,
+    dev: bool,
+) -> dict[str, Any]:
+    modes: list[str] = [str(mode) for mode in config.rpc.modes]
+    if rpc_modes is not None:
+        modes = [mode.strip() for mode in rpc_modes.split(",") if mode.strip()]
+        unknown = [mode for mode in modes if mode not in _MODES]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown mode(s) {', '.join(unknown)}; use {', '.join(_MODES)}",
+                param_hint="--rpc-modes",
+            )
+    if dev and rpc_modes is None and "ws" not in modes:
+        modes.append("ws")  # a throw-away chain is reached over ws://, not its temp socket
+    for wanted, mode in ((enable_ws, "ws"), (enable_http, "http")):
+        if wanted and mode not in modes:
+            modes.append(mode)
+    overrides: dict[str, Any] = {"modes": modes}
+    if port is not None:
+        overrides["port"] = port
+    if host is not None:
+        overrides["host"] = host
+    return overrides
+
+
+@click.command()
+@app_options
+@click.option(
+    "--data-path",
+    type=click.Path(file_okay=False),
+    help="Override system.dataPath (with --dev: keep the chain there).",
+)
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="A throw-away single-node chain in a temporary data path; a dev genesis block and "
+    "keys are generated when the config has none.",
+)
+@click.option("--port", type=click.IntRange(1, 65535), help="Override rpc.port.")
+@click.option("--host", help="Override rpc.host.")
+@click.option("--rpc-modes", metavar="MODES", help="Override rpc.modes, e.g. ipc,ws,http.")
+@click.option("--enable-ws", is_flag=True, help="Add the WebSocket mode (/rpc-ws).")
+@click.option("--enable-http", is_flag=True, help="Add the HTTP mode (POST /rpc).")
+@click.option(
+    "--log-level",
+    type=click.Choice(["trace", "debug", "info", "warn", "error", "fatal", "none"]),
+    help="Override system.logLevel.",
+)
+def start(
+    config_path: str | None,
+    app_spec: str | None,
+    data_path: str | None,
+    dev: bool,
+    port: int | None,
+    host: str | None,
+    rpc_modes: str | None,
+    enable_ws: bool,
+    enable_http: bool,
+    log_level: str | None,
+) -> None:
+    """Run the node until Ctrl-C (SIGINT) or SIGTERM.
+
+    \b
+    klayr-py start                                  # ./config/config.json, ./app.py
+    klayr-py start --dev --port 7888                # a throw-away dev chain
+    klayr-py start --config my.json --app app.py:create_app --enable-ws
+    """
+    config, config_dir = read_config(config_path, required=not dev)
+    system: dict[str, Any] = {}
+    throwaway: Path | None = None
+    if data_path is not None:
+        system["dataPath"] = str(Path(data_path).resolve())
+    elif dev:
+        throwaway = Path(tempfile.mkdtemp(prefix="klayr-py-dev-"))
+        system["dataPath"] = str(throwaway / "data")
+    if log_level is not None:
+        system["logLevel"] = log_level
+    rpc = _rpc_overrides(config, rpc_modes, enable_ws, enable_http, port, host, dev)
+    config = config.with_overrides(system=system, rpc=rpc)
+    if dev:
+        config = _with_dev_chain(
+            config,
+            config_dir,
+            app_spec,
+            Path(config.resolve_path(config.system.data_path, config_dir)),
+        )
+    app = load_app(app_spec, config, config_dir)
+    try:
+        _describe_start(app, dev, throwaway)
+        app.run()
+    finally:
+        if throwaway is not None:
+            shutil.rmtree(throwaway, ignore_errors=True)
+
+
+def _with_dev_chain(
+    config: ApplicationConfig, config_dir: Path, app_spec: str | None, data_path: Path
+) -> ApplicationConfig:
+    """``config`` with a generated genesis block and keys when it lacks a genesis block."""
+    genesis_file = config.resolve_path(config.genesis.block.from_file, config_dir)
+    if genesis_file.is_file():
+        return config
+    folder = data_path.parent / "dev-chain"
+    folder.mkdir(parents=True, exist_ok=True)
+    genesis_file, keys_file = folder / "genesis_block.blob", folder / "dev-validators.json"
+    create_dev_chain(
+        load_app(app_spec, config, config_dir), genesis_file=genesis_file, keys_file=keys_file
+    )
+    return config.with_overrides(
+        genesis={"block": {"fromFile": str(genesis_file)}},
+        generator={"keys": {"fromFile": str(keys_file)}},
+    )
+
+
+def _describe_start(app: Application, dev: bool, throwaway: Path | None) -> None:
+    rpc = app.config.rpc
+    click.echo(f"klayr-py: chain {app.config.genesis.chain_id}, data path {app.data_path}")
+    if "ipc" in rpc.modes:
+        click.echo(f"klayr-py: RPC over IPC at {app.ipc_path}")
+    if "ws" in rpc.modes:
+        click.echo(f"klayr-py: RPC over WebSocket at ws://{rpc.host}:{rpc.port}/rpc-ws")
+    if "http" in rpc.modes:
+        click.echo(f"klayr-py: RPC over HTTP at http://{rpc.host}:{rpc.port}/rpc")
+    if dev:
+        click.echo(
+            "klayr-py: dev accounts: passphrases 'klayr_py dev account 0', "
+            "'klayr_py dev account 1'" + (" (deleted on exit)" if throwaway else "")
+        )
+
+
+@click.group()
+def chain() -> None:
+    """The node's stored chain (offline: the node must be stopped)."""
+
+
+@chain.command()
+@app_options
+@click.option("--data-path", type=click.Path(file_okay=False), help="Override system.dataPath.")
+@click.option("--height", type=click.IntRange(min=0), required=True, help="The height to keep.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def revert(
+    config_path: str | None, app_spec: str | None, data_path: str | None, height: int, yes: bool
+) -> None:
+    """Delete the blocks above HEIGHT, reverting their state (the node must be stopped).
+
+    \b
+    klayr-py chain revert --height 10 --yes
+    """
+    config, config_dir = read_config(config_path, required=True)
+    system = {"logLevel": "warn"}  # the modules' start-up chatter would hide the progress
+    if data_path is not None:
+        system["dataPath"] = str(Path(data_path).resolve())
+    config = config.with_overrides(system=system)
+    if not config.resolve_path(config.system.data_path, config_dir).is_dir():
+        raise ConfigError(f"no chain at {config.system.data_path}")
+    app = load_app(app_spec, config, config_dir)
+    try:
+        engine = app.start()
+    except KlayrError:
+        raise
+    try:
+        last = engine.height
+        if height >= last:
+            click.echo(f"klayr-py: the chain is at height {last}: nothing to revert")
+            return
+        if height < engine.genesis_block.header.height:
+            raise ConfigError("the genesis block cannot be reverted")
+        if not yes:
+            click.confirm(f"Delete blocks {height + 1}..{last} of {app.data_path}?", abort=True)
+        bar = click.progressbar(length=last - height, label="Reverting", file=sys.stderr)
+        with bar as progress:
+            while engine.height > height:
+                engine.delete_last_block()
+                progress.update(1)
+        click.echo(f"klayr-py: reverted to height {engine.height} ({engine.last_block.id.hex()})")
+    finally:
+        app.close()
