@@ -30,13 +30,15 @@ class BaseEvent(Declared[T]):
     def add(
         self,
         ctx: Any,
-        data: T,
+        data: T | dict[str, Any],
         topics: Sequence[bytes] | None = None,
         no_revert: bool = False,
     ) -> None:
         """Emit the event into ``ctx.event_queue`` (its default topic comes first).
 
-        ``no_revert`` events survive the revert of a failing command.
+        ``data`` is a model instance or a dict keyed by the schema's property names (with a model
+        declared, a dict is checked against it, as a store checks one). ``no_revert`` events
+        survive the revert of a failing command.
         """
         ctx.event_queue.add(
             self.module_name, self.name, self.values.encode(data), topics, no_revert

@@ -81,7 +81,7 @@ class _PrefixedStore(Declared[T]):
         """Whether ``key`` holds a value."""
         return self._sub_store(ctx).has(key)
 
-    def set(self, ctx: Any, key: bytes, value: T) -> None:
+    def set(self, ctx: Any, key: bytes, value: T | dict[str, Any]) -> None:
         """Store ``value`` (a model instance or dict) at ``key``."""
         self._sub_store(ctx).set(key, self.values.encode(value))
 

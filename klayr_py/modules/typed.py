@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import types
 import typing
+import weakref
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 
@@ -162,11 +163,127 @@ def _flatten(metadata: list[Any]) -> list[Any]:
 
 EMPTY_SCHEMA: dict[str, Any] = {"$id": "/klayr/empty", "type": "object", "properties": {}}
 
+# --- dicts a model would take as they are ------------------------------------------------------
+
+# Config keys that leave a dict of exact scalars as it is through validation and dumping.
+_PLAIN_CONFIG_KEYS = frozenset(
+    {
+        "alias_generator",
+        "populate_by_name",
+        "validate_by_name",
+        "validate_by_alias",
+        "serialize_by_alias",
+        "strict",
+        "validate_assignment",
+        "extra",
+        "frozen",
+        "title",
+        "revalidate_instances",
+        "protected_namespaces",
+        "arbitrary_types_allowed",
+        "defer_build",
+    }
+)
+_PLAIN_TYPES: dict[type, str] = {int: "int", bytes: "bytes", str: "str", bool: "bool"}
+_BOUNDS: dict[type, tuple[str, str]] = {
+    annotated_types.Ge: ("ge", "<"),
+    annotated_types.Gt: ("gt", "<="),
+    annotated_types.Le: ("le", ">"),
+    annotated_types.Lt: ("lt", ">="),
+}
+_NO_CHECK = (DataType, FieldNumber, Format)
+
+PlainCheck = typing.Callable[[Any], bool]
+_plain_checks: weakref.WeakKeyDictionary[type[BaseModel], PlainCheck | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _unbuilt(value: Any) -> bool:
+    """Placeholder of a check not built yet (the model may still be incomplete)."""
+    return False
+
+
+def plain_check(model: type[BaseModel]) -> PlainCheck | None:
+    """``check(value)``: whether ``model`` validates the dict ``value`` and dumps it unchanged.
+
+    True means ``model.model_validate(value).model_dump(by_alias=True) == value`` (same keys,
+    the very same values), so the dict can be encoded as it is. The check is generated for flat
+    models of ``int``/``bytes``/``str``/``bool`` fields with only bounds and length constraints
+    (typical event data); any other model (validators, serializers, nested or unknown
+    constraints, other config) gets None and always goes through pydantic.
+    """
+    if model in _plain_checks:
+        return _plain_checks[model]
+    check = _build_plain_check(model)
+    if model.__pydantic_complete__:  # an incomplete model may be rebuilt: ask again later
+        _plain_checks[model] = check
+    return check
+
+
+def _build_plain_check(model: type[BaseModel]) -> PlainCheck | None:
+    if not model.__pydantic_complete__ or not model.model_fields:
+        return None
+    decorators = model.__pydantic_decorators__
+    if (
+        model.__pydantic_post_init__ is not None
+        or model.__pydantic_root_model__
+        or decorators.validators
+        or decorators.field_validators
+        or decorators.root_validators
+        or decorators.field_serializers
+        or decorators.model_serializers
+        or decorators.model_validators
+        or decorators.computed_fields
+        or any(key not in _PLAIN_CONFIG_KEYS for key in model.model_config)
+        or model.model_config.get("extra") == "allow"
+    ):
+        return None
+    for klass in model.__mro__:
+        if klass is BaseModel:
+            break
+        if "__get_pydantic_core_schema__" in vars(klass):
+            return None
+    lines = [
+        "def check(v):",
+        f"    if type(v) is not dict or len(v) != {len(model.model_fields)}:",
+        "        return False",
+        "    try:",
+    ]
+    for name, info in model.model_fields.items():
+        key = info.validation_alias if info.validation_alias is not None else info.alias or name
+        if not isinstance(key, str) or (info.serialization_alias or info.alias or name) != key:
+            return None
+        type_name = _PLAIN_TYPES.get(info.annotation)  # type: ignore[arg-type]
+        if type_name is None or info.exclude:
+            return None
+        failing = [f"type(x) is not {type_name}"]
+        for item in info.metadata:
+            bound = _BOUNDS.get(type(item))
+            if bound is not None and type_name == "int" and type(getattr(item, bound[0])) is int:
+                failing.append(f"x {bound[1]} {getattr(item, bound[0])!r}")
+            elif isinstance(item, annotated_types.MinLen) and type_name in ("bytes", "str"):
+                failing.append(f"len(x) < {int(item.min_length)}")
+            elif isinstance(item, annotated_types.MaxLen) and type_name in ("bytes", "str"):
+                failing.append(f"len(x) > {int(item.max_length)}")
+            elif not isinstance(item, _NO_CHECK):
+                return None
+        lines += [
+            f"        x = v[{key!r}]",
+            f"        if {' or '.join(failing)}:",
+            "            return False",
+        ]
+    lines += ["    except KeyError:", "        return False", "    return True"]
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), namespace)  # generated from the model's own fields only
+    check: PlainCheck = namespace["check"]
+    return check
+
 
 class ValueCodec(Generic[T]):
     """Encode and decode the values of one store, event or command: dicts or model instances."""
 
-    __slots__ = ("_compiled", "_decoded_check", "model", "schema")
+    __slots__ = ("_compiled", "_decoded_check", "_plain_check", "model", "schema")
 
     def __init__(self, schema: dict[str, Any] | None, model: type[BaseModel] | None) -> None:
         if schema is None:
@@ -175,6 +292,7 @@ class ValueCodec(Generic[T]):
         self.model = model
         self._compiled: CompiledSchema = codec.compile_schema(schema)
         self._decoded_check = compile_decoded_check(schema)
+        self._plain_check: PlainCheck | None = _unbuilt  # built at the first dict encoded
 
     def encode(self, value: Any) -> bytes:
         """The bytes of ``value`` (a model instance or a dict in the schema's shape).
@@ -182,21 +300,37 @@ class ValueCodec(Generic[T]):
         With a model declared, a dict is checked against the model first: a value that could
         be written but never read back (a 19-byte address, say) is refused at write time.
         """
+        # The pydantic-core validator and serializer are called directly: ``model_validate`` and
+        # ``model_dump`` only forward their defaults to them, at a Python call's cost each.
         if isinstance(value, BaseModel):
-            value = value.model_dump(by_alias=True)
+            value = type(value).__pydantic_serializer__.to_python(value, by_alias=True)
         elif self.model is not None:
+            model = self.model
+            check = self._plain_check
+            if check is _unbuilt:
+                check = self._plain_check = plain_check(model)
+            if check is not None and check(value):
+                return self._compiled.encode(value)  # what validating and dumping would give
             try:
-                value = self.model.model_validate(value).model_dump(by_alias=True)
+                instance = model.__pydantic_validator__.validate_python(value)
             except PydanticValidationError as error:
                 raise ValidationError([str(error)]) from None
+            value = model.__pydantic_serializer__.to_python(instance, by_alias=True)
         return self._compiled.encode(value)
 
     def decode(self, data: bytes) -> T:
         """The value of ``data``: a model instance when a model is declared, else a dict."""
         value = self._compiled.decode(data)
         if self.model is not None:
-            return typing.cast(T, self.model.model_validate(value))
+            return typing.cast(T, self.model.__pydantic_validator__.validate_python(value))
         return typing.cast(T, value)
+
+    def encode_plain(self, value: dict[str, Any]) -> bytes:
+        """The bytes of a dict already in the schema's shape, without the model's check.
+
+        For hot paths whose caller has checked the value itself; :meth:`encode` is the safe way.
+        """
+        return self._compiled.encode(value)
 
     def decode_plain(self, data: bytes) -> dict[str, Any]:
         """The decoded dict, before any model is built (what schema validation checks)."""
@@ -215,7 +349,7 @@ class ValueCodec(Generic[T]):
     def from_plain(self, value: dict[str, Any]) -> T:
         """A decoded dict as this codec's value type."""
         if self.model is not None:
-            return typing.cast(T, self.model.model_validate(value))
+            return typing.cast(T, self.model.__pydantic_validator__.validate_python(value))
         return typing.cast(T, value)
 
     def to_plain(self, value: Any) -> dict[str, Any]:

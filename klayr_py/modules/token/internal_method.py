@@ -8,7 +8,6 @@ from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.modules import BaseMethod
 from klayr_py.modules.token.errors import InsufficientBalanceError
 from klayr_py.modules.token.events import InitializeUserAccountEvent, TransferEvent
-from klayr_py.modules.token.schemas import UserStoreData
 from klayr_py.modules.token.stores import UserStore
 
 
@@ -38,20 +37,37 @@ class InternalMethod(BaseMethod):
         self.events.get(InitializeUserAccountEvent).log(ctx, address, token_id, fee)
 
     def transfer(
-        self, ctx: Any, sender: bytes, recipient: bytes, token_id: bytes, amount: int
+        self,
+        ctx: Any,
+        sender: bytes,
+        recipient: bytes,
+        token_id: bytes,
+        amount: int,
+        *,
+        sender_account: dict[str, Any] | None = None,
     ) -> None:
-        """Move ``amount`` between two existing accounts and emit ``transfer``."""
+        """Move ``amount`` between two existing accounts and emit ``transfer``.
+
+        ``sender_account``: the sender's account as ``UserStore.get_plain`` just returned it (and
+        nothing written since), to save reading it again; it is changed in place.
+        """
         users = self.stores.get(UserStore)
-        sender_account = users.get_account(ctx, sender, token_id)
-        if sender_account.available_balance < amount:
+        if sender_account is None:
+            sender_account = users.get_plain(ctx, sender, token_id)
+        available: int = sender_account["availableBalance"]
+        if available < amount:
             raise InsufficientBalanceError(
-                get_klayr32_address_from_address(sender), sender_account.available_balance, amount
+                get_klayr32_address_from_address(sender), available, amount
             )
-        users.save(ctx, sender, token_id, _with_available(sender_account, -amount))
-        recipient_account = users.get_account(ctx, recipient, token_id)
-        users.save(ctx, recipient, token_id, _with_available(recipient_account, amount))
+        users.save_plain(
+            ctx, sender, token_id, available - amount, sender_account["lockedBalances"]
+        )
+        recipient_account = users.get_plain(ctx, recipient, token_id)
+        users.save_plain(
+            ctx,
+            recipient,
+            token_id,
+            recipient_account["availableBalance"] + amount,
+            recipient_account["lockedBalances"],
+        )
         self.events.get(TransferEvent).log(ctx, sender, recipient, token_id, amount)
-
-
-def _with_available(account: UserStoreData, delta: int) -> UserStoreData:
-    return account.model_copy(update={"available_balance": account.available_balance + delta})

@@ -12,7 +12,12 @@ from typing import Any
 from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.errors import NotFoundError
 from klayr_py.modules import BaseMethod, NamedRegistry
-from klayr_py.modules.token.constants import LOCAL_ID_LENGTH, MAX_UINT64, TokenEventResult
+from klayr_py.modules.token.constants import (
+    ADDRESS_LENGTH,
+    LOCAL_ID_LENGTH,
+    MAX_UINT64,
+    TokenEventResult,
+)
 from klayr_py.modules.token.errors import InsufficientBalanceError, TokenError
 from klayr_py.modules.token.events import (
     BurnEvent,
@@ -23,7 +28,7 @@ from klayr_py.modules.token.events import (
     UnlockEvent,
 )
 from klayr_py.modules.token.internal_method import InternalMethod
-from klayr_py.modules.token.schemas import LockedBalance, SupplyStoreData, UserStoreData
+from klayr_py.modules.token.schemas import SupplyStoreData, UserStoreData
 from klayr_py.modules.token.stores import SupplyStore, SupportedTokensStore, UserStore
 from klayr_py.modules.token.utils import split_token_id
 
@@ -78,26 +83,26 @@ class TokenMethod(BaseMethod):
 
     def get_available_balance(self, ctx: Any, address: bytes, token_id: bytes) -> int:
         """The spendable balance; 0 for an account that does not exist."""
-        account = self._account_or_none(ctx, address, token_id)
-        return 0 if account is None else account.available_balance
+        account = self._plain_or_none(ctx, address, token_id)
+        return 0 if account is None else int(account["availableBalance"])
 
     def get_locked_amount(self, ctx: Any, address: bytes, token_id: bytes, module: str) -> int:
         """What ``module`` has locked of ``address``'s ``token_id``; 0 if nothing."""
-        account = self._account_or_none(ctx, address, token_id)
+        account = self._plain_or_none(ctx, address, token_id)
         if account is None:
             return 0
-        return next((e.amount for e in account.locked_balances if e.module == module), 0)
+        return next((e["amount"] for e in account["lockedBalances"] if e["module"] == module), 0)
 
     def get_total_supply(self, ctx: Any) -> list[tuple[bytes, int]]:
         """(token ID, total supply) of every native token, in token ID order."""
         return [(e.key, e.value.total_supply) for e in self.stores.get(SupplyStore).get_all(ctx)]
 
-    def _account_or_none(self, ctx: Any, address: bytes, token_id: bytes) -> UserStoreData | None:
+    def _plain_or_none(self, ctx: Any, address: bytes, token_id: bytes) -> dict[str, Any] | None:
+        """The account as its dict (``UserStore.get_plain``), None if there is none."""
         try:
-            account: UserStoreData = self.stores.get(UserStore).get_account(ctx, address, token_id)
+            return self.stores.get(UserStore).get_plain(ctx, address, token_id)
         except NotFoundError:
             return None
-        return account
 
     # --- writes -----------------------------------------------------------------------------------
 
@@ -162,11 +167,16 @@ class TokenMethod(BaseMethod):
             ctx, address, token_id, amount, lambda r: event.error(ctx, address, token_id, amount, r)
         )
         users = self.stores.get(UserStore)
-        users.set(ctx, users.get_key(address, token_id), _add_available(account, -amount))
+        users.set_plain(
+            ctx,
+            users.get_key(address, token_id),
+            account["availableBalance"] - amount,
+            account["lockedBalances"],
+        )
         if self.is_native_token(token_id):
             supplies = self.stores.get(SupplyStore)
             supply: SupplyStoreData = supplies.get(ctx, token_id)
-            supplies.set(ctx, token_id, SupplyStoreData(total_supply=supply.total_supply - amount))
+            supplies.set(ctx, token_id, {"totalSupply": supply.total_supply - amount})
         event.log(ctx, address, token_id, amount)
 
     def transfer(
@@ -176,7 +186,7 @@ class TokenMethod(BaseMethod):
         if amount <= 0:
             return
         event = self.events.get(TransferEvent)
-        self._spendable(
+        sender_account: dict[str, Any] | None = self._spendable(
             ctx,
             sender,
             token_id,
@@ -185,7 +195,10 @@ class TokenMethod(BaseMethod):
         )
         if not self.user_account_exists(ctx, recipient, token_id):
             self._internal.initialize_user_account(ctx, recipient, token_id)
-        self._internal.transfer(ctx, sender, recipient, token_id, amount)
+            sender_account = None  # read it again: creating an account charges a fee
+        self._internal.transfer(
+            ctx, sender, recipient, token_id, amount, sender_account=sender_account
+        )
 
     def lock(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None:
         """Move ``amount`` from available to locked by ``module``; emits ``lock``."""
@@ -199,16 +212,16 @@ class TokenMethod(BaseMethod):
             amount,
             lambda r: event.error(ctx, address, module, token_id, amount, r),
         )
-        locked = [LockedBalance(module=e.module, amount=e.amount) for e in account.locked_balances]
-        existing = next((e for e in locked if e.module == module), None)
+        # A fresh dict from the codec: its lock entries are ours to change.
+        locked: list[dict[str, Any]] = account["lockedBalances"]
+        existing = next((e for e in locked if e["module"] == module), None)
         if existing is None:
-            locked.append(LockedBalance(module=module, amount=amount))
+            locked.append({"module": module, "amount": amount})
         else:
-            existing.amount += amount
-        updated = UserStoreData(
-            available_balance=account.available_balance - amount, locked_balances=locked
+            existing["amount"] += amount
+        self.stores.get(UserStore).save_plain(
+            ctx, address, token_id, account["availableBalance"] - amount, locked
         )
-        self.stores.get(UserStore).save(ctx, address, token_id, updated)
         event.log(ctx, address, module, token_id, amount)
 
     def unlock(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None:
@@ -218,30 +231,31 @@ class TokenMethod(BaseMethod):
         event = self.events.get(UnlockEvent)
         users = self.stores.get(UserStore)
         try:
-            account: UserStoreData = users.get_account(ctx, address, token_id)
+            account = users.get_plain(ctx, address, token_id)
         except NotFoundError:
             event.error(
                 ctx, address, module, token_id, amount, TokenEventResult.FAIL_INSUFFICIENT_BALANCE
             )
             raise
-        locked = [LockedBalance(module=e.module, amount=e.amount) for e in account.locked_balances]
-        existing = next((e for e in locked if e.module == module), None)
-        klayr32 = get_klayr32_address_from_address(address)
+        locked: list[dict[str, Any]] = account["lockedBalances"]  # fresh dicts: ours to change
+        existing = next((e for e in locked if e["module"] == module), None)
+        if len(address) != ADDRESS_LENGTH:
+            get_klayr32_address_from_address(address)  # raises, where the text was made eagerly
         if existing is None:
             event.error(
                 ctx, address, module, token_id, amount, TokenEventResult.INSUFFICIENT_LOCKED_AMOUNT
             )
+            klayr32 = get_klayr32_address_from_address(address)
             raise TokenError(f"Address {klayr32} does not have locked balance for module {module}")
-        if existing.amount < amount:
+        if existing["amount"] < amount:
             event.error(
                 ctx, address, module, token_id, amount, TokenEventResult.INSUFFICIENT_LOCKED_AMOUNT
             )
-            raise InsufficientBalanceError(klayr32, existing.amount, amount)
-        existing.amount -= amount
-        updated = UserStoreData(
-            available_balance=account.available_balance + amount, locked_balances=locked
-        )
-        users.save(ctx, address, token_id, updated)
+            raise InsufficientBalanceError(
+                get_klayr32_address_from_address(address), existing["amount"], amount
+            )
+        existing["amount"] -= amount
+        users.save_plain(ctx, address, token_id, account["availableBalance"] + amount, locked)
         event.log(ctx, address, module, token_id, amount)
 
     def _spendable(
@@ -251,17 +265,18 @@ class TokenMethod(BaseMethod):
         token_id: bytes,
         amount: int,
         report: Callable[[TokenEventResult], None],
-    ) -> UserStoreData:
-        """The account, if it has ``amount`` available; else ``report(result)`` and raise."""
+    ) -> dict[str, Any]:
+        """The account (its dict) if it has ``amount`` available; else ``report(result)``, raise."""
         try:
-            account: UserStoreData = self.stores.get(UserStore).get_account(ctx, address, token_id)
+            account = self.stores.get(UserStore).get_plain(ctx, address, token_id)
         except NotFoundError:
             report(TokenEventResult.FAIL_INSUFFICIENT_BALANCE)
             raise
-        if account.available_balance < amount:
+        available: int = account["availableBalance"]
+        if available < amount:
             report(TokenEventResult.FAIL_INSUFFICIENT_BALANCE)
             raise InsufficientBalanceError(
-                get_klayr32_address_from_address(address), account.available_balance, amount
+                get_klayr32_address_from_address(address), available, amount
             )
         return account
 

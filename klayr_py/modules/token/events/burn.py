@@ -33,7 +33,5 @@ class BurnEvent(BaseEvent[AccountAmountEventData]):
         result: TokenEventResult,
         no_revert: bool = False,
     ) -> None:
-        data = AccountAmountEventData(
-            address=address, token_id=token_id, amount=amount, result=int(result)
-        )
+        data = {"address": address, "tokenID": token_id, "amount": amount, "result": int(result)}
         self.add(ctx, data, [address], no_revert)

@@ -19,10 +19,10 @@ class InitializeUserAccountEvent(BaseEvent[InitializeUserAccountEventData]):
 
     def log(self, ctx: Any, address: bytes, token_id: bytes, initialization_fee: int) -> None:
         """An account was created."""
-        data = InitializeUserAccountEventData(
-            address=address,
-            token_id=token_id,
-            initialization_fee=initialization_fee,
-            result=int(TokenEventResult.SUCCESSFUL),
-        )
+        data = {
+            "address": address,
+            "tokenID": token_id,
+            "initializationFee": initialization_fee,
+            "result": int(TokenEventResult.SUCCESSFUL),
+        }
         self.add(ctx, data, [address])

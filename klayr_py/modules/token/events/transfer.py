@@ -40,11 +40,11 @@ class TransferEvent(BaseEvent[TransferEventData]):
         result: TokenEventResult,
         no_revert: bool = False,
     ) -> None:
-        data = TransferEventData(
-            sender_address=sender,
-            recipient_address=recipient,
-            token_id=token_id,
-            amount=amount,
-            result=int(result),
-        )
+        data = {
+            "senderAddress": sender,
+            "recipientAddress": recipient,
+            "tokenID": token_id,
+            "amount": amount,
+            "result": int(result),
+        }
         self.add(ctx, data, [sender, recipient], no_revert)

@@ -40,7 +40,11 @@ class UnlockEvent(BaseEvent[LockEventData]):
         result: TokenEventResult,
         no_revert: bool = False,
     ) -> None:
-        data = LockEventData(
-            address=address, module=module, token_id=token_id, amount=amount, result=int(result)
-        )
+        data = {
+            "address": address,
+            "module": module,
+            "tokenID": token_id,
+            "amount": amount,
+            "result": int(result),
+        }
         self.add(ctx, data, [address], no_revert)
