@@ -6,8 +6,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from tests.oracle.node import NODE_MODULES, ORACLE_DIR
+
+# The node, plugin and testing tests run the hello example's module beside the default modules.
+_HELLO = Path(__file__).resolve().parents[1] / "examples" / "hello_module"
+if str(_HELLO) not in sys.path:
+    sys.path.insert(0, str(_HELLO))
 
 
 def pytest_sessionstart(session: object) -> None:

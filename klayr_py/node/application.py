@@ -37,6 +37,8 @@ from klayr_py.node.genesis import (
 )
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
+from klayr_py.plugins.host import HostSettings, PluginHost
+from klayr_py.plugins.loading import plan_plugins
 from klayr_py.state_machine import StateMachine
 
 __all__ = ["Application", "DefaultMethods", "load_generator_keys"]
@@ -221,13 +223,17 @@ class Application:
         """:meth:`run` inside an existing event loop."""
         engine = self.engine or self.start()
         self._stopping = asyncio.Event()
-        rpc = self.rpc_server()
+        methods = self.rpc_methods()
+        rpc = self.rpc_server(methods)
         if rpc is not None:
             try:
                 await rpc.start()
             except OSError as error:
                 self.close()
                 raise KlayrError(f"cannot start the RPC server: {error}") from None
+        plugins = self.plugin_host(methods, rpc)
+        if plugins is not None:
+            await plugins.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             # Not the main thread, or a platform without signal handlers: run without them.
@@ -246,21 +252,52 @@ class Application:
                 engine.pool.expire()
                 self.forge(next_slot)
         finally:
+            if plugins is not None:
+                await plugins.stop()
             if rpc is not None:
                 await rpc.stop()
             self.close()
 
-    def rpc_server(self) -> RpcServer | None:
+    def rpc_methods(self) -> RpcMethods:
+        """The RPC methods over the started engine (shared by the RPC server and plugins)."""
+        return RpcMethods(
+            self._require_engine(),
+            genesis_config=self.config.genesis.model_dump(by_alias=True),
+            allowed=tuple(self.config.rpc.allowed_methods),
+        )
+
+    def plugin_host(self, methods: RpcMethods, rpc: RpcServer | None) -> PluginHost | None:
+        """The plugin host of ``plugins.directory`` (None when no directory is configured).
+
+        Plugins that cannot load (bad manifest, missing dependency, bad config...) are
+        reported in the log and left out; the node runs without them.
+        """
+        settings = self.config.plugins
+        if settings.directory is None:
+            return None
+        plan = plan_plugins(self.path(settings.directory), settings.enabled, settings.configs)
+        for line in plan.report():
+            self.logger.warning("%s", line)
+        return PluginHost(
+            plan.specs,
+            engine=self._require_engine(),
+            methods=methods,
+            data_path=self.data_path,
+            rpc=rpc,
+            settings=HostSettings(
+                heartbeat_timeout=settings.heartbeat_timeout,
+                max_restarts=settings.max_restarts,
+                event_buffer=settings.event_buffer,
+            ),
+        )
+
+    def rpc_server(self, methods: RpcMethods | None = None) -> RpcServer | None:
         """The RPC server of ``rpc.modes`` over the started engine (None if no mode is on)."""
         modes = self.config.rpc.modes
         if not modes:
             return None
         engine = self._require_engine()
-        methods = RpcMethods(
-            engine,
-            genesis_config=self.config.genesis.model_dump(by_alias=True),
-            allowed=tuple(self.config.rpc.allowed_methods),
-        )
+        methods = methods or self.rpc_methods()
         server = RpcServer(
             methods,
             modes=list(modes),

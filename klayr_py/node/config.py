@@ -22,6 +22,7 @@ __all__ = [
     "ConfigError",
     "GeneratorConfig",
     "GenesisConfig",
+    "PluginsConfig",
     "RpcConfig",
     "SystemConfig",
     "TransactionPoolConfig",
@@ -123,6 +124,44 @@ class TransactionPoolConfig(_Section):
         return value
 
 
+class PluginsConfig(_Section):
+    """``plugins``: where plugins live, which run, and each one's config.
+
+    Every other key is a plugin's name with its configuration (Klayr's ``plugins.<name>``),
+    validated against the plugin manifest's ``config_schema``.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
+    )
+
+    directory: str | None = None
+    """A folder of plugin directories (each with a ``plugin.toml``); none: no plugins."""
+    enabled: list[str] | None = None
+    """The plugins to run; none: every plugin found."""
+    heartbeat_timeout: float = Field(default=5.0, gt=0)
+    """Seconds without a heartbeat after which a plugin is stopped and restarted."""
+    max_restarts: int = Field(default=5, ge=0)
+    """Restarts after crashes before a plugin is given up."""
+    event_buffer: int = Field(default=256, ge=1)
+    """Events waiting for a slow plugin before further ones are dropped (and counted)."""
+
+    def config_for(self, name: str) -> dict[str, Any]:
+        """The configuration given for plugin ``name`` (``{}`` if none)."""
+        extra = self.model_extra or {}
+        value = extra.get(name, {})
+        return dict(value) if isinstance(value, dict) else {}
+
+    @property
+    def configs(self) -> dict[str, dict[str, Any]]:
+        """Every plugin configuration given, by plugin name."""
+        return {
+            name: dict(value)
+            for name, value in (self.model_extra or {}).items()
+            if isinstance(value, dict)
+        }
+
+
 class ApplicationConfig(_Section):
     """The whole ``config.json``. ``modules.<name>`` goes to that module's ``init``."""
 
@@ -132,7 +171,7 @@ class ApplicationConfig(_Section):
     generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
     transaction_pool: TransactionPoolConfig = Field(default_factory=TransactionPoolConfig)
     modules: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    plugins: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     network: dict[str, Any] = Field(default_factory=dict)
     """Accepted for compatibility with Klayr's files; klayr_py runs a single node."""
 

@@ -7,6 +7,7 @@ in a method becomes an internal error with its message, and is logged — the no
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from typing import Any
@@ -41,7 +42,7 @@ def parse_message(text: str | bytes) -> Any:
         raise RpcError(PARSE_ERROR, f"Parse error: {error}") from None
 
 
-def _run_one(methods: RpcMethods, request: Any) -> dict[str, Any] | None:
+async def _run_one(methods: RpcMethods, request: Any) -> dict[str, Any] | None:
     request_id = request.get("id") if isinstance(request, dict) else None
     try:
         if not isinstance(request, dict):
@@ -61,6 +62,8 @@ def _run_one(methods: RpcMethods, request: Any) -> dict[str, Any] | None:
         if not isinstance(params, dict):
             raise RpcError(INVALID_PARAMS, 'Invalid params: "params" must be a JSON object.')
         result = methods.call(method, params)
+        if inspect.isawaitable(result):  # a plugin's endpoint answers asynchronously
+            result = await result
     except RpcError as error:
         return error_response(request_id, error)
     except Exception as error:  # a module's bug must not take the node down
@@ -71,7 +74,7 @@ def _run_one(methods: RpcMethods, request: Any) -> dict[str, Any] | None:
     return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
 
-def dispatch(methods: RpcMethods, message: Any) -> Any:
+async def dispatch(methods: RpcMethods, message: Any) -> Any:
     """The response(s) to a parsed message: one object, a list for a batch, or None."""
     if isinstance(message, list):
         if not message:
@@ -81,6 +84,6 @@ def dispatch(methods: RpcMethods, message: Any) -> Any:
                 None,
                 RpcError(INVALID_REQUEST, f"Invalid request: more than {MAX_BATCH} in a batch."),
             )
-        responses = [_run_one(methods, request) for request in message]
+        responses = [await _run_one(methods, request) for request in message]
         return [response for response in responses if response is not None] or None
-    return _run_one(methods, message)
+    return await _run_one(methods, message)

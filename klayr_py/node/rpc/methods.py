@@ -92,6 +92,20 @@ class RpcMethods:
         }
         for name in engine.endpoint_names():
             self._methods[name] = self._endpoint(name)
+        self._registered: set[str] = set()
+
+    def register(self, name: str, method: Method) -> None:
+        """Serve ``method`` as ``name`` (plugins' endpoints; it may return an awaitable)."""
+        if name in self._methods and name not in self._registered:
+            raise ValueError(f"RPC method {name} already exists")
+        self._methods[name] = method
+        self._registered.add(name)
+
+    def unregister(self, name: str) -> None:
+        """Stop serving a method added with :meth:`register`."""
+        if name in self._registered:
+            self._registered.discard(name)
+            del self._methods[name]
 
     def names(self) -> list[str]:
         """The names served (after the allow-list), sorted."""

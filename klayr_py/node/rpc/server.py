@@ -144,17 +144,17 @@ class RpcServer:
         except web.HTTPRequestEntityTooLarge:
             error = RpcError(INVALID_REQUEST, f"Request larger than {MAX_REQUEST_BYTES} bytes.")
             return web.json_response(error_response(None, error), status=413)
-        response = self._respond(body)
+        response = await self._respond(body)
         if response is None:
             return web.Response(status=204)
         return web.json_response(response)
 
-    def _respond(self, data: str | bytes) -> Any:
+    async def _respond(self, data: str | bytes) -> Any:
         try:
             message = parse_message(data)
         except RpcError as error:
             return error_response(None, error)
-        return dispatch(self.methods, message)
+        return await dispatch(self.methods, message)
 
     async def _handle_ws(self, request: web.Request) -> web.StreamResponse:
         socket = web.WebSocketResponse(heartbeat=10.0, max_msg_size=MAX_REQUEST_BYTES)
@@ -165,7 +165,7 @@ class RpcServer:
         try:
             async for frame in socket:
                 if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    reply = self._handle_ws_message(subscriber, frame.data)
+                    reply = await self._handle_ws_message(subscriber, frame.data)
                     if reply is not None:
                         await socket.send_str(json.dumps(reply))
                 elif frame.type == WSMsgType.ERROR:
@@ -179,7 +179,7 @@ class RpcServer:
                 )
         return socket
 
-    def _handle_ws_message(self, subscriber: _Subscriber, data: str | bytes) -> Any:
+    async def _handle_ws_message(self, subscriber: _Subscriber, data: str | bytes) -> Any:
         try:
             message = parse_message(data)
         except RpcError as error:
@@ -206,7 +206,7 @@ class RpcServer:
                 "id": message.get("id"),
                 "result": {"topics": sorted(subscriber.topics)},
             }
-        return dispatch(self.methods, message)
+        return await dispatch(self.methods, message)
 
     async def _send_loop(self, subscriber: _Subscriber) -> None:
         while True:
