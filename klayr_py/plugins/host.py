@@ -622,7 +622,8 @@ def _limits(spec: PluginSpec) -> Callable[[], None] | None:
             size = spec.memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
         if spec.cpu_seconds is not None:
-            resource.setrlimit(resource.RLIMIT_CPU, (spec.cpu_seconds, spec.cpu_seconds))
+            # SIGXCPU at the limit (a clear exit reason), SIGKILL a second later.
+            resource.setrlimit(resource.RLIMIT_CPU, (spec.cpu_seconds, spec.cpu_seconds + 1))
         if spec.open_files is not None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (spec.open_files, spec.open_files))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from klayr_py.node.rpc import RpcError
 from klayr_py.plugins.host import PluginSpec
-from tests.plugins.host_env import FIXTURES, hello_stats_spec, running_node
+from tests.plugins.host_env import FAST, FIXTURES, hello_stats_spec, running_node
 
 MISBEHAVING = FIXTURES / "misbehaving"
 
@@ -173,5 +174,17 @@ def test_events_for_a_slow_plugin_are_dropped_and_counted_never_blocking(tmp_pat
 
             await node.wait_for(lag_recorded, timeout=20)
             assert status.status == "running"
+
+    asyncio.run(scenario())
+
+
+def test_resource_limits_apply_to_the_plugin_process(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        spec = _spec("burner", "Burner", cpu_seconds=4)
+        patient = replace(FAST, heartbeat_timeout=60.0)  # only the rlimit may stop it
+        async with running_node(tmp_path, [spec], settings=patient) as node:
+            status = node.host.status["burner"]
+            await node.wait_for(lambda: status.crashes, timeout=30)
+            assert status.crashes[0] == f"exited with code {-signal.SIGXCPU}"
 
     asyncio.run(scenario())
