@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from klayr_py import codec
 from klayr_py.chain._common import check_schema, require_fields
@@ -18,12 +17,37 @@ from klayr_py.chain.constants import (
     MAX_EVENTS_PER_BLOCK,
 )
 from klayr_py.chain.schemas import EVENT_SCHEMA, STANDARD_EVENT_DATA_SCHEMA
+from klayr_py.codec import compile_schema
 from klayr_py.crypto.utils import hash as sha256
 from klayr_py.errors import EventError
 
 __all__ = ["Event", "command_execution_result_event", "standard_event_data"]
 
 _JSON_FIELDS = tuple(EVENT_SCHEMA["required"])
+_ENCODE_EVENT = compile_schema(EVENT_SCHEMA).encode
+
+_T = TypeVar("_T")
+
+
+class _cached(Generic[_T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    access): computed once, then kept in the instance ``__dict__``, which shadows it."""
+
+    __slots__ = ("_func", "_name")
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self._func = func
+        self._name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _cached[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _cached[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._func(instance)
+        return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +68,22 @@ class Event:
     def __post_init__(self) -> None:
         if not isinstance(self.topics, tuple):
             object.__setattr__(self, "topics", tuple(self.topics))
+
+    @classmethod
+    def _unchecked(
+        cls, module: str, name: str, data: bytes, topics: tuple[bytes, ...], height: int, index: int
+    ) -> Event:
+        """The event these fields make, as the constructor would, minus its overhead (the event
+        queue makes two per transaction): ``topics`` must already be a tuple."""
+        event = object.__new__(cls)
+        fields = event.__dict__
+        fields["module"] = module
+        fields["name"] = name
+        fields["data"] = data
+        fields["topics"] = topics
+        fields["height"] = height
+        fields["index"] = index
+        return event
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Event:
@@ -90,7 +130,7 @@ class Event:
         """The encoded event; its hash is the value of each of its event tree leaves."""
         return self._bytes
 
-    @cached_property
+    @_cached
     def id(self) -> bytes:
         """sha256 of :meth:`get_bytes` (Klayr's ``Event.id()``)."""
         return sha256(self._bytes)
@@ -130,9 +170,9 @@ class Event:
         """Check the event against Klayr's event schema (name lengths, at most 4 topics ...)."""
         check_schema(EVENT_SCHEMA, self.to_dict(), EventError, "event")
 
-    @cached_property
+    @_cached
     def _bytes(self) -> bytes:
-        return codec.encode(EVENT_SCHEMA, self.to_dict())
+        return _ENCODE_EVENT(self.to_dict())
 
 
 def standard_event_data(success: bool) -> bytes:

@@ -10,15 +10,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
-from klayr_py.chain.constants import EVENT_KEY_LENGTH, MAX_EVENTS_PER_BLOCK
+from klayr_py.chain.constants import (
+    EVENT_KEY_LENGTH,
+    EVENT_MAX_TOPICS_PER_EVENT,
+    EVENT_TOPIC_HASH_LENGTH_BYTES,
+    EVENT_TOPIC_INDEX_LENGTH_BITS,
+    EVENT_TOTAL_INDEX_LENGTH_BYTES,
+    MAX_EVENTS_PER_BLOCK,
+)
 from klayr_py.chain.event import Event
 from klayr_py.chain.transaction import Transaction
 from klayr_py.errors import EventError
 from klayr_py.tree import merkle_root, sparse_merkle_root
 
 __all__ = ["compute_event_root", "compute_transaction_root", "index_events"]
+
+_sha256 = hashlib.sha256
+_TOPIC_HASH_LENGTH = EVENT_TOPIC_HASH_LENGTH_BYTES
 
 
 def compute_transaction_root(transactions: Iterable[Transaction]) -> bytes:
@@ -38,15 +49,27 @@ def compute_event_root(events: Iterable[Event]) -> bytes:
     without topics) gives sha256(b""). Raises :class:`EventError` for more than
     ``MAX_EVENTS_PER_BLOCK`` events or two leaves with one key (events sharing an index).
     """
+    # Event.key_pairs inlined (this runs for every event of every block), with each topic's
+    # hash computed once per block: a transaction's events all carry its ID as a topic.
     leaves: dict[bytes, bytes] = {}
+    topic_prefixes: dict[bytes, bytes] = {}
     for count, event in enumerate(events, 1):
         if count > MAX_EVENTS_PER_BLOCK:
             raise EventError(f"Number of events cannot exceed {MAX_EVENTS_PER_BLOCK} per block")
-        for key, value in event.key_pairs():
+        topics = event.topics
+        index = event.index
+        if len(topics) > EVENT_MAX_TOPICS_PER_EVENT or not 0 <= index < MAX_EVENTS_PER_BLOCK:
+            event.key_pairs()  # raises the EventError that names the problem
+        value = event.id
+        first = index << EVENT_TOPIC_INDEX_LENGTH_BITS
+        for position, topic in enumerate(topics):
+            prefix = topic_prefixes.get(topic)
+            if prefix is None:
+                prefix = topic_prefixes[topic] = _sha256(topic).digest()[:_TOPIC_HASH_LENGTH]
+            key = prefix + (first + position).to_bytes(EVENT_TOTAL_INDEX_LENGTH_BYTES, "big")
             if key in leaves:
                 raise EventError(
-                    f"two events share the event tree key {key.hex()}: index {event.index} "
-                    "is used twice"
+                    f"two events share the event tree key {key.hex()}: index {index} is used twice"
                 )
             leaves[key] = value
     return sparse_merkle_root(leaves, EVENT_KEY_LENGTH)

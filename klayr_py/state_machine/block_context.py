@@ -45,6 +45,19 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger("klayr_py.state_machine")
 
+_read_only_queues: dict[int, ReadOnlyEventQueue] = {}
+
+
+def _read_only_queue(height: int) -> ReadOnlyEventQueue:
+    """A read-only queue for ``height``: it refuses every event and holds none, so one serves
+    every read-only context of a block (the last few heights are kept)."""
+    queue = _read_only_queues.get(height)
+    if queue is None:
+        if len(_read_only_queues) >= 8:
+            _read_only_queues.clear()
+        queue = _read_only_queues[height] = ReadOnlyEventQueue(height)
+    return queue
+
 
 class StateStoreLike(StateReader, Protocol):
     """The state store the state machine drives: sub-stores, snapshots, a read-only view."""
@@ -80,12 +93,37 @@ class TransactionContext:
     assets: BlockAssetsReader | None = None
     context_store: dict[str, Any] = field(default_factory=dict)
     logger: logging.Logger = _LOGGER
+    # What the hook contexts of one transaction share, made once: (transaction, event queue,
+    # topic, child queue), valid while ``transaction`` and ``event_queue`` are these objects.
+    _shared: tuple[Transaction, EventQueue, bytes, EventQueue] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def _header_info(self) -> HeaderInfo:
-        return HeaderInfo(self.header.height, self.header.timestamp)
+        header = self.header
+        if type(header) is HeaderInfo:
+            return header
+        return HeaderInfo(header.height, header.timestamp)
+
+    def _shared_parts(self) -> tuple[Transaction, EventQueue, bytes, EventQueue]:
+        shared = self._shared
+        if shared is None or shared[0] is not self.transaction or shared[1] is not self.event_queue:
+            topic = EVENT_TOPIC_TRANSACTION_EXECUTION + self.transaction.id
+            child = self.event_queue.child_queue(topic)
+            shared = self._shared = (self.transaction, self.event_queue, topic, child)
+        return shared
 
     def _child_queue(self) -> EventQueue:
-        return self.event_queue.child_queue(EVENT_TOPIC_TRANSACTION_EXECUTION + self.transaction.id)
+        return self._shared_parts()[3]
+
+    def execution_topic(self) -> bytes:
+        """The topic of the transaction's events: the execution prefix + the transaction ID."""
+        return self._shared_parts()[2]
+
+    def check_executable(self) -> None:
+        """Raise RuntimeError, as the execute contexts would, without a block header or assets."""
+        self._block_header()
+        self._assets()
 
     def transaction_verify_context(self) -> TransactionVerifyContext:
         """The read-only context of ``verify_transaction``."""
@@ -94,7 +132,7 @@ class TransactionContext:
             chain_id=self.chain_id,
             state_store=self.state_store.read_only(),
             context_store=self.context_store,
-            event_queue=ReadOnlyEventQueue(self.header.height),
+            event_queue=_read_only_queue(self.header.height),
             header=self._header_info(),
             transaction=self.transaction,
         )
@@ -106,7 +144,7 @@ class TransactionContext:
             chain_id=self.chain_id,
             state_store=self.state_store.read_only(),
             context_store=self.context_store,
-            event_queue=ReadOnlyEventQueue(self.header.height),
+            event_queue=_read_only_queue(self.header.height),
             header=self._header_info(),
             transaction=self.transaction,
             params=params,

@@ -36,7 +36,7 @@ class EventQueue:
     ) -> None:
         self._height = height
         self._events: list[_Queued] = events if events is not None else []
-        self._default_topics = list(default_topics)
+        self._default_topics = tuple(default_topics)
 
     @property
     def height(self) -> int:
@@ -72,19 +72,20 @@ class EventQueue:
         no_revert: bool = False,
     ) -> None:
         """Add an event without the limit checks (the framework's own events)."""
-        event = Event(
-            module=module,
-            name=name,
-            data=data,
-            topics=[*self._default_topics, *(topics or ())],
-            height=self._height,
-            index=len(self._events),
+        events = self._events
+        event = Event._unchecked(
+            module,
+            name,
+            data,
+            (*self._default_topics, *topics) if topics else self._default_topics,
+            self._height,
+            len(events),
         )
-        self._events.append(_Queued(event, no_revert))
+        events.append(_Queued(event, no_revert))
 
     def child_queue(self, topic: bytes) -> EventQueue:
         """A queue sharing these events whose additions get ``topic`` as their first topic."""
-        return EventQueue(self._height, self._events, [topic])
+        return EventQueue(self._height, self._events, (topic,))
 
     def create_snapshot(self) -> int:
         """A snapshot ID: the number of events so far."""

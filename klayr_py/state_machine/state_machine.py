@@ -23,10 +23,7 @@ from klayr_py.state_machine.block_context import (
     GenesisBlockContext,
     TransactionContext,
 )
-from klayr_py.state_machine.constants import (
-    EVENT_TOPIC_TRANSACTION_EXECUTION,
-    EVENT_TRANSACTION_NAME,
-)
+from klayr_py.state_machine.constants import EVENT_TRANSACTION_NAME
 
 _STANDARD_EVENT = compile_schema(STANDARD_EVENT_DATA_SCHEMA)
 _SUCCESS = _STANDARD_EVENT.encode({"success": True})
@@ -58,6 +55,8 @@ class StateMachine:
         self._by_name: dict[str, BaseModule] = {}
         self._hooks: dict[str, list[Callable[[Any], Any]]] = {hook: [] for hook in HOOKS}
         self._initialized = False
+        # (module, command) -> command, filled once the modules are initialized (hot path).
+        self._commands: dict[tuple[str, str], BaseCommand[Any]] = {}
 
     # --- registration -----------------------------------------------------------------------------
 
@@ -104,7 +103,12 @@ class StateMachine:
 
     def get_command(self, module: str, command: str) -> BaseCommand[Any]:
         """The command ``module:command``; raises UnknownCommandError naming what is missing."""
+        found = self._commands.get((module, command))
+        if found is not None:
+            return found
         found = self.get_module(module).command(command)
+        if found is not None and self._initialized:
+            self._commands[(module, command)] = found
         if found is None:
             raise UnknownCommandError(
                 f"Module {module} does not have command {command} registered."
@@ -187,9 +191,10 @@ class StateMachine:
         Any exception is a FAIL result carrying it, as in Klayr.
         """
         try:
-            if not only_command:
+            hooks = self._hooks["verify_transaction"]
+            if hooks and not only_command:
                 verify_context = ctx.transaction_verify_context()
-                for hook in self._hooks["verify_transaction"]:
+                for hook in hooks:
                     result: VerificationResult = hook(verify_context)
                     if not result.is_ok:
                         return result
@@ -211,8 +216,13 @@ class StateMachine:
         events, state = ctx.event_queue, ctx.state_store
         event_snapshot = events.create_snapshot()
         state_snapshot = state.create_snapshot()
-        transaction_context = ctx.transaction_execute_context()
-        for hook in self._hooks["before_command_execute"]:
+        before_hooks = self._hooks["before_command_execute"]
+        after_hooks = self._hooks["after_command_execute"]
+        if before_hooks or after_hooks:
+            transaction_context = ctx.transaction_execute_context()
+        else:
+            ctx.check_executable()  # what building the unused context would have checked
+        for hook in before_hooks:
             try:
                 hook(transaction_context)
             except Exception:
@@ -232,7 +242,7 @@ class StateMachine:
             events.restore_snapshot(command_event_snapshot)
             state.restore_snapshot(command_state_snapshot)
             status = TransactionExecutionResult.FAIL
-        for hook in self._hooks["after_command_execute"]:
+        for hook in after_hooks:
             try:
                 hook(transaction_context)
             except Exception:
@@ -244,7 +254,7 @@ class StateMachine:
             ctx.transaction.module,
             EVENT_TRANSACTION_NAME,
             _SUCCESS if status is TransactionExecutionResult.OK else _FAILURE,
-            [EVENT_TOPIC_TRANSACTION_EXECUTION + ctx.transaction.id],
+            (ctx.execution_topic(),),
         )
         return status
 

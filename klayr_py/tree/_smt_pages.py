@@ -82,38 +82,49 @@ def write_pages(
     """
     created_get = created.get
     known_get = known.get
+    empty = EMPTY_HASH
+    branch_tag = BRANCH_TAG
+    leaf_tag = LEAF_TAG
+    branch_size = _BRANCH_SIZE
+    deepest = page_height - 1
 
     def needs_page(node_hash: bytes) -> bool:
         if node_hash in created:
             return True
         record = known_get(node_hash)
-        return record is not None and record[0] == LEAF_TAG
+        return record is not None and record[0] == leaf_tag
 
-    if root == EMPTY_HASH or not needs_page(root):
+    if root == empty or not needs_page(root):
         return
-    pending = [(root, 0)]
+    pending = [root]
+    parts: list[bytes] = []
+    add = parts.extend
+
+    def emit(node_hash: bytes, level: int) -> None:
+        """Add ``node_hash`` and, below it down to the page's last level, its subtree, in
+        pre-order; queue the children past that level that need pages of their own."""
+        record = created_get(node_hash) or known[node_hash]
+        if record[0] != branch_tag:
+            add((node_hash, len(record).to_bytes(4, "big"), record))
+            return
+        add((node_hash, branch_size, record))
+        left = record[1:33]
+        right = record[33:65]
+        if level < deepest:
+            level += 1
+            if left != empty:
+                emit(left, level)
+            if right != empty:
+                emit(right, level)
+        else:
+            # Left first here, right first in the page: either way every page gets written.
+            if left != empty and needs_page(left):
+                pending.append(left)
+            if right != empty and needs_page(right):
+                pending.append(right)
+
     while pending:
-        page_root, page_depth = pending.pop()
-        last = page_depth + page_height - 1  # the deepest level inside this page
-        parts: list[bytes] = []
-        inside = [(page_root, page_depth)]
-        while inside:
-            node_hash, depth = inside.pop()
-            record = created_get(node_hash) or known[node_hash]
-            if record[0] != BRANCH_TAG:
-                parts += (node_hash, len(record).to_bytes(4, "big"), record)
-                continue
-            parts += (node_hash, _BRANCH_SIZE, record)
-            left = record[1:33]
-            right = record[33:65]
-            if depth < last:
-                # Right first, so that the page lists its nodes in pre-order.
-                if right != EMPTY_HASH:
-                    inside.append((right, depth + 1))
-                if left != EMPTY_HASH:
-                    inside.append((left, depth + 1))
-            else:
-                for child in (left, right):
-                    if child != EMPTY_HASH and needs_page(child):
-                        pending.append((child, depth + 1))
+        page_root = pending.pop()
+        emit(page_root, 0)
         put(page_root, b"".join(parts))
+        parts.clear()

@@ -93,7 +93,7 @@ def sparse_merkle_root(pairs: Mapping[bytes, bytes], key_length: int = 32) -> by
     split is hashed in a tight loop. (Event roots have long such chains: events of one
     transaction share a topic and differ only in their index bits.)
     """
-    present = sorted((key, value) for key, value in pairs.items() if value)
+    present = sorted([item for item in pairs.items() if item[1]])
     for key, _ in present:
         if len(key) != key_length:
             raise TreeError(
@@ -107,28 +107,44 @@ def sparse_merkle_root(pairs: Mapping[bytes, bytes], key_length: int = 32) -> by
     bits = key_length * 8
     sha256 = hashlib.sha256
     empty = EMPTY_HASH
+    leaf_prefix = LEAF_PREFIX
     branch_prefix = BRANCH_PREFIX
-    branch_empty = BRANCH_PREFIX + EMPTY_HASH
+    # The chains' branches have one empty child: copying a hash object already fed the constant
+    # part is cheaper than building the 73 bytes and a new object for each of them.
+    right_copy = sha256(BRANCH_PREFIX + EMPTY_HASH).copy  # an empty left child
+    left_copy = sha256(BRANCH_PREFIX).copy  # an empty right child
 
     def subtree(lo: int, hi: int, depth: int) -> bytes:
-        if hi - lo == 1:
-            return sha256(LEAF_PREFIX + keys[lo] + values[lo]).digest()
-        split_depth = bits - (ints[lo] ^ ints[hi - 1]).bit_length()
+        # At least two keys: split where the first and last keys first differ.
+        first = ints[lo]
+        split_depth = bits - (first ^ ints[hi - 1]).bit_length()
         shift = bits - 1 - split_depth
-        mid = bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
-        node = sha256(
-            BRANCH_PREFIX + subtree(lo, mid, split_depth + 1) + subtree(mid, hi, split_depth + 1)
-        ).digest()
+        mid = bisect_left(ints, ((first >> shift) | 1) << shift, lo, hi)
+        below = split_depth + 1
+        if mid - lo == 1:
+            left = sha256(leaf_prefix + keys[lo] + values[lo]).digest()
+        else:
+            left = subtree(lo, mid, below)
+        if hi - mid == 1:
+            right = sha256(leaf_prefix + keys[mid] + values[mid]).digest()
+        else:
+            right = subtree(mid, hi, below)
+        node = sha256(branch_prefix + left + right).digest()
         if split_depth > depth:
             # The path bits from split_depth - 1 up to depth, as characters: one pass of bin().
-            path = format(ints[lo] >> (bits - split_depth), f"0{split_depth}b")[depth:][::-1]
-            for bit in path:
+            for bit in format(first >> (bits - split_depth), f"0{split_depth}b")[depth:][::-1]:
                 if bit == "1":
-                    node = sha256(branch_empty + node).digest()
+                    hasher = right_copy()
+                    hasher.update(node)
                 else:
-                    node = sha256(branch_prefix + node + empty).digest()
+                    hasher = left_copy()
+                    hasher.update(node)
+                    hasher.update(empty)
+                node = hasher.digest()
         return node
 
+    if len(keys) == 1:
+        return sha256(leaf_prefix + keys[0] + values[0]).digest()
     return subtree(0, len(keys), 0)
 
 
@@ -216,20 +232,31 @@ def _apply_changes(
             right = build(mid, hi, depth + 1, 0, b"")
         return join(left[0], left[1], right[0], right[1])
 
+    records_get = reader.records.get
+    branch_prefix = BRANCH_PREFIX
+    branch_tag = _BRANCH_TAG
+
     def walk(node_hash: bytes, lo: int, hi: int, depth: int) -> _Node:
         """Apply changes[lo:hi] to the stored subtree ``node_hash`` at ``depth``."""
         if node_hash == empty:
             return build(lo, hi, depth, 0, b"")
-        record = read(node_hash)
-        if record[:1] == _LEAF_TAG:
+        record = records_get(node_hash) or read(node_hash)
+        if record[0] == 0:  # a leaf
             return build(lo, hi, depth, int.from_bytes(record[1:key_end], "big"), node_hash)
         left = record[1:33]
         right = record[33:65]
-        mid = split(lo, hi, depth)
-        left_kind, new_left = walk(left, lo, mid, depth + 1) if mid > lo else (_UNKNOWN, left)
-        right_kind, new_right = walk(right, mid, hi, depth + 1) if hi > mid else (_UNKNOWN, right)
+        shift = top_bit - depth  # split(lo, hi, depth), inlined: once per node on the paths
+        mid = bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
+        depth += 1
+        left_kind, new_left = walk(left, lo, mid, depth) if mid > lo else (_UNKNOWN, left)
+        right_kind, new_right = walk(right, mid, hi, depth) if hi > mid else (_UNKNOWN, right)
         if new_left == left and new_right == right:
             return _BRANCH, node_hash
+        if new_left != empty and new_right != empty:  # join's common case, inlined
+            children = new_left + new_right
+            new_hash = sha256(branch_prefix + children).digest()
+            created[new_hash] = branch_tag + children
+            return _BRANCH, new_hash
         return join(left_kind, new_left, right_kind, new_right)
 
     new_root = walk(root, 0, len(keys), 0)[1]
