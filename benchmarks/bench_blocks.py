@@ -31,11 +31,21 @@ from hello.schemas import MessageData  # noqa: E402
 from hello.stores.message import MessageStore  # noqa: E402
 
 from klayr_py import codec  # noqa: E402
-from klayr_py.chain import AggregateCommit, BlockAssets, BlockHeader, Transaction  # noqa: E402
+from klayr_py.chain import (  # noqa: E402
+    AggregateCommit,
+    BlockAssets,
+    BlockHeader,
+    Event,
+    Transaction,
+)
 from klayr_py.db import LevelDB  # noqa: E402
 from klayr_py.state import StateStore  # noqa: E402
-from klayr_py.state_machine import StateMachine, block_executor  # noqa: E402
+from klayr_py.state_machine import StateMachine  # noqa: E402
 from klayr_py.state_machine.block_executor import BlockExecutor  # noqa: E402
+from klayr_py.state_machine.parallel_roots import (  # noqa: E402
+    MIN_PARALLEL_EVENTS,
+    EventRootWorker,
+)
 
 CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)
@@ -93,7 +103,7 @@ def _fill(state: StateStore, module: HelloModule, keys: int) -> int:
     return height
 
 
-def run(state_size: int, block_size: int, blocks: int) -> dict[str, float]:
+def run(state_size: int, block_size: int, blocks: int, parallel: bool) -> dict[str, float]:
     """Fill a state of ``state_size`` keys, then time ``blocks`` blocks."""
     with tempfile.TemporaryDirectory() as tmp, LevelDB(os.path.join(tmp, "state")) as db:
         module = HelloModule()
@@ -104,11 +114,13 @@ def run(state_size: int, block_size: int, blocks: int) -> dict[str, float]:
         started = time.perf_counter()
         height = _fill(state, module, state_size)
         fill_seconds = time.perf_counter() - started
-        executor = BlockExecutor(machine, state, CHAIN_ID)
+        worker = EventRootWorker() if parallel else None
+        executor = BlockExecutor(machine, state, CHAIN_ID, event_root_worker=worker)
         schema = module.commands[0].schema
         roots_seconds: list[float] = []
-        _time_calls(state, "prepare_commit", roots_seconds)
-        _time_calls(block_executor, "compute_event_root", roots_seconds)
+        _time_calls(executor, "_finish", roots_seconds)  # every root of the block
+        if worker is not None:
+            worker.event_root(worker.submit(_warm_up_events()), [])  # start it untimed
         executes, commits, roots = [], [], []
         for b in range(blocks):
             transactions = _transactions(block_size, b + 1, schema)
@@ -123,6 +135,8 @@ def run(state_size: int, block_size: int, blocks: int) -> dict[str, float]:
             executes.append(t1 - t0 - block_roots)
             commits.append(t2 - t1)
             height += 1
+        if worker is not None:
+            worker.close()
         execute, root, commit = map(statistics.median, (executes, roots, commits))
         return {
             "fill_s": fill_seconds,
@@ -131,6 +145,13 @@ def run(state_size: int, block_size: int, blocks: int) -> dict[str, float]:
             "commit_ms": commit * 1000,
             "tx_per_s": block_size / (execute + root + commit),
         }
+
+
+def _warm_up_events() -> list[Event]:
+    return [
+        Event(module="hello", name="warmUp", data=b"", topics=[bytes(32)], height=1, index=i)
+        for i in range(MIN_PARALLEL_EVENTS)
+    ]
 
 
 def _time_calls(owner: object, name: str, sink: list[float]) -> None:
@@ -153,19 +174,26 @@ def main() -> None:
     parser.add_argument("--block-size", type=int, default=1000)
     parser.add_argument("--blocks", type=int, default=5)
     parser.add_argument("--state-sizes", default="1000,100000,1000000")
+    parser.add_argument(
+        "--parallel-roots",
+        action="store_true",
+        help="compute the event root in a worker process while the state root is computed",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.state_sizes.split(",")]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(f"blocks of {args.block_size} createHello transactions, median of {args.blocks} blocks")
+    if args.parallel_roots:
+        print("event root computed in a worker process, in parallel with the state root")
     print(
         f"{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}"
         f"{'write ms':>10}{'tx/s':>8}"
     )
     results = {}
     for size in sizes:
-        results[size] = run(size, args.block_size, args.blocks)
+        results[size] = run(size, args.block_size, args.blocks, args.parallel_roots)
         r = results[size]
         print(
             f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}"

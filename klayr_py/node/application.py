@@ -178,6 +178,7 @@ class Application:
             ),
             nonce_reader=None if auth is None else _nonce_reader(auth),
             signature_workers=self.config.system.signature_workers,
+            parallel_roots=self.config.system.parallel_roots,
             logger=logging.getLogger("klayr_py.engine"),
         )
         try:

@@ -56,6 +56,9 @@ class SystemConfig(_Section):
     """Blocks whose events are kept; -1 keeps all (Klayr's default is 300)."""
     signature_workers: int = Field(default=0, ge=0, le=64)
     """Extra processes that check batches of transaction signatures (klayr_py only; 0 = none)."""
+    parallel_roots: bool = False
+    """Compute a large block's event root in a worker process while the state root is computed
+    (klayr_py only; pays off on two cores or more)."""
 
 
 class RpcConfig(_Section):

@@ -43,6 +43,7 @@ from klayr_py.state_machine.block_executor import (
     TransactionSelector,
 )
 from klayr_py.state_machine.endpoints import call_endpoint, list_endpoints
+from klayr_py.state_machine.parallel_roots import EventRootWorker
 
 __all__ = ["BlockImportError", "DryRunResult", "Engine", "GeneratorKey", "Listener", "NonceReader"]
 
@@ -101,6 +102,7 @@ class Engine:
         clock: Callable[[], float] = time.time,
         nonce_reader: NonceReader | None = None,
         signature_workers: int = 0,
+        parallel_roots: bool = False,
         logger: logging.Logger | None = None,
     ) -> None:
         self.state_machine = state_machine
@@ -118,7 +120,13 @@ class Engine:
         self.offchain_store = OffchainStore(offchain_db)
         self.storage = ChainStorage(db)
         self.validator_sets = ValidatorSetStore(db)
-        self.executor = BlockExecutor(state_machine, self.state_store, chain_id, self.logger)
+        self.executor = BlockExecutor(
+            state_machine,
+            self.state_store,
+            chain_id,
+            self.logger,
+            event_root_worker=EventRootWorker() if parallel_roots else None,
+        )
         self.pool = TransactionPool(
             verify=self.verify_transaction,
             get_nonce=self._account_nonce,
@@ -515,6 +523,8 @@ class Engine:
         self.state_store.discard()
         if self.verifier is not None:
             self.verifier.close()
+        if self.executor.event_root_worker is not None:
+            self.executor.event_root_worker.close()
         self.db.close()
         self.offchain_store.db.close()
 

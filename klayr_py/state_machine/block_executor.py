@@ -23,6 +23,7 @@ from klayr_py.state import PendingCommit, StateStore
 from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
 from klayr_py.state_machine.contexts import NextValidators
 from klayr_py.state_machine.event_queue import EventQueue
+from klayr_py.state_machine.parallel_roots import MIN_PARALLEL_EVENTS, EventRootWorker
 from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
 
 
@@ -68,8 +69,11 @@ class BlockExecutor:
         state_store: StateStore,
         chain_id: bytes,
         logger: logging.Logger | None = None,
+        event_root_worker: EventRootWorker | None = None,
     ) -> None:
         self.state_machine = state_machine
+        self.event_root_worker = event_root_worker
+        """Computes large blocks' event roots in another process (None: all here)."""
         self.state_store = state_store
         self.chain_id = chain_id
         self.logger = logger or logging.getLogger("klayr_py.block_executor")
@@ -239,11 +243,18 @@ class BlockExecutor:
         next_validators: NextValidators | None,
     ) -> BlockResult:
         events = queue.events()  # already indexed in emission order (restores re-index)
-        pending = self.state_store.prepare_commit(header.height)
+        worker = self.event_root_worker
+        if worker is not None and len(events) >= MIN_PARALLEL_EVENTS:
+            future = worker.submit(events)  # hashed there while the state root is hashed here
+            pending = self.state_store.prepare_commit(header.height)
+            event_root = worker.event_root(future, events)
+        else:
+            pending = self.state_store.prepare_commit(header.height)
+            event_root = compute_event_root(events)
         return BlockResult(
             height=header.height,
             state_root=pending.state_root,
-            event_root=compute_event_root(events),
+            event_root=event_root,
             transaction_root=compute_transaction_root(transactions),
             asset_root=assets.get_root(),
             events=events,

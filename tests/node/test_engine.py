@@ -268,3 +268,22 @@ def test_slots_rotate_between_validators(chain_dir: Path) -> None:
     assert app.forge(slot_timestamp(3)) is None  # slot already used
     assert engine.height == 3
     app.close()
+
+
+def test_parallel_event_roots_give_the_same_blocks(
+    chain_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    app = make_app(chain_dir, parallelRoots=True)
+    engine = app.start()
+    for nonce in range(60):  # 60 hellos x 6 events: above the worker's threshold
+        engine.add_transaction(hello(app, ACCOUNTS[nonce % 4], nonce // 4, f"parallel {nonce}"))
+    block = app.forge(slot_timestamp(1))
+    assert block is not None and len(block.transactions) == 60
+    assert len(engine.storage.get_events(1)) >= 256
+    app.close()
+    other_dir = tmp_path_factory.mktemp("sequential")
+    (other_dir / "genesis.blob").write_bytes((chain_dir / "genesis.blob").read_bytes())
+    (other_dir / "keys.json").write_text('{"keys": []}')
+    other = make_app(other_dir)
+    other.start().import_block(block)  # roots checked against the sequential computation
+    other.close()
