@@ -17,7 +17,7 @@ import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klayr_py.chain import Block
 from klayr_py.crypto.address import get_address_from_klayr32_address
@@ -37,9 +37,10 @@ from klayr_py.node.genesis import (
 )
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
-from klayr_py.plugins.host import HostSettings, PluginHost
-from klayr_py.plugins.loading import plan_plugins
 from klayr_py.state_machine import StateMachine
+
+if TYPE_CHECKING:
+    from klayr_py.plugins.host import PluginHost
 
 __all__ = ["Application", "DefaultMethods", "load_generator_keys"]
 
@@ -204,7 +205,11 @@ class Application:
     def forge(self, timestamp: int) -> Block | None:
         """Forge the block of ``timestamp``'s slot if this node holds that validator's key."""
         engine = self._require_engine()
-        generator = engine.generator_of(timestamp)
+        try:
+            generator = engine.generator_of(timestamp)
+        except (KlayrError, ValueError) as error:
+            self.logger.error("no generator for slot %d: %s", timestamp, error)
+            return None
         key = self._generator_keys.get(generator)
         if key is None or engine.slot_of(timestamp) <= engine.slot_of(
             engine.last_block.header.timestamp
@@ -212,7 +217,7 @@ class Application:
             return None
         try:
             return engine.generate_block(timestamp, key)
-        except KlayrError as error:
+        except Exception as error:  # a module's bug must not stop the node: skip the slot
             self.logger.error("could not forge the block of slot %d: %s", timestamp, error)
             return None
 
@@ -232,9 +237,16 @@ class Application:
             except OSError as error:
                 self.close()
                 raise KlayrError(f"cannot start the RPC server: {error}") from None
-        plugins = self.plugin_host(methods, rpc)
-        if plugins is not None:
-            await plugins.start()
+        plugins = None
+        try:
+            plugins = self.plugin_host(methods, rpc)
+            if plugins is not None:
+                await plugins.start()
+        except BaseException:
+            if rpc is not None:
+                await rpc.stop()
+            self.close()
+            raise
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             # Not the main thread, or a platform without signal handlers: run without them.
@@ -276,6 +288,10 @@ class Application:
         settings = self.config.plugins
         if settings.directory is None:
             return None
+        # Imported here: the plugins layer builds on the node's (engine, RPC methods).
+        from klayr_py.plugins.host import HostSettings, PluginHost
+        from klayr_py.plugins.loading import plan_plugins
+
         plan = plan_plugins(self.path(settings.directory), settings.enabled, settings.configs)
         for line in plan.report():
             self.logger.warning("%s", line)

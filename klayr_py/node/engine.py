@@ -8,9 +8,10 @@ previous block or at the new one, never in between.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -336,30 +337,55 @@ class Engine:
         self._check_slot(timestamp, key.address)
         header = self._draft_header(timestamp, key.address)
         assets = WritableBlockAssets()
-        self.state_machine.insert_assets(
-            GenerationContext(
-                chain_id=self.chain_id,
-                state_store=self.state_store,
-                header=header,
-                assets=assets,
-                offchain_store=self.offchain_store,
-                finalized_height=self.finalized_height,
-                logger=self.logger,
+        try:
+            self.state_machine.insert_assets(
+                GenerationContext(
+                    chain_id=self.chain_id,
+                    state_store=self.state_store,
+                    header=header,
+                    assets=assets,
+                    offchain_store=self.offchain_store,
+                    finalized_height=self.finalized_height,
+                    logger=self.logger,
+                )
             )
-        )
+        except Exception as error:
+            self.offchain_store.discard()
+            raise BlockImportError(f"insert_assets failed: {error}") from error
         if selector is None:
             pool_selector = PoolSelector(self.pool.get_processable(), self.max_transactions_size)
-            result, kept = self.executor.generate(header, assets.assets, pool_selector)
+            result, kept = self._generate(header, assets, pool_selector)
             for transaction, reason in pool_selector.rejections:
                 self.logger.info("left transaction %s out: %s", transaction.id.hex(), reason)
         else:
-            result, kept = self.executor.generate(header, assets.assets, selector)
-        unsigned = _with_roots(header, result, self._validators_hash_after(result))
-        block = Block(unsigned.sign(self.chain_id, key.private_key), kept, assets.assets)
-        self._commit(block, result)
+            result, kept = self._generate(header, assets, selector)
+        with self._discarding_on_failure():
+            unsigned = _with_roots(header, result, self._validators_hash_after(result))
+            block = Block(unsigned.sign(self.chain_id, key.private_key), kept, assets.assets)
+            self._commit(block, result)
         if self.offchain_store.has_changes:  # insert_assets may record what it generated
             self.offchain_store.commit()
         return block
+
+    def _generate(
+        self, header: BlockHeader, assets: WritableBlockAssets, selector: TransactionSelector
+    ) -> tuple[BlockResult, list[Transaction]]:
+        try:
+            return self.executor.generate(header, assets.assets, selector)
+        except Exception:
+            self.offchain_store.discard()
+            raise
+
+    @contextlib.contextmanager
+    def _discarding_on_failure(self) -> Iterator[None]:
+        """Between executing a block and its commit, any failure (a module's bad validator
+        set, a full disk...) drops the block's changes, so the engine stays usable."""
+        try:
+            yield
+        except BaseException:
+            self.executor.discard()
+            self.offchain_store.discard()
+            raise
 
     def _check_slot(self, timestamp: int, generator_address: bytes) -> None:
         last = self.last_block.header
@@ -426,14 +452,14 @@ class Engine:
             self.executor.verify_roots(header, result)
         except KlayrError as error:
             raise BlockImportError(str(error)) from error
-        expected_hash = self._validators_hash_after(result)
-        if header.validators_hash != expected_hash:
-            self.executor.discard()
-            raise BlockImportError(
-                f"block {header.height}: validatorsHash {header.validators_hash.hex()} != "
-                f"computed {expected_hash.hex()}"
-            )
-        self._commit(block, result)
+        with self._discarding_on_failure():
+            expected_hash = self._validators_hash_after(result)
+            if header.validators_hash != expected_hash:
+                raise BlockImportError(
+                    f"block {header.height}: validatorsHash {header.validators_hash.hex()} != "
+                    f"computed {expected_hash.hex()}"
+                )
+            self._commit(block, result)
 
     # -- commit and revert --------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from klayr_py.errors import KlayrError
-from klayr_py.plugins.protocol import Envelope, read_envelope
+from klayr_py.plugins.protocol import Envelope, FrameError, read_envelope
 from klayr_py.plugins.protocol.framing import encode_envelope
 
 __all__ = ["Connection", "ConnectionClosedError", "RemoteError"]
@@ -78,10 +78,16 @@ class Connection:
             self._pending.pop(request_id, None)
 
     async def respond(self, request_id: int, result: Any) -> None:
-        """Answer request ``request_id`` with ``result``."""
+        """Answer request ``request_id`` with ``result`` (an error if it cannot be sent: not
+        JSON, or larger than a frame)."""
         envelope = Envelope(id=request_id)
         envelope.response.ok = True
-        envelope.response.result_json = json.dumps(result)
+        try:
+            envelope.response.result_json = json.dumps(result)
+            encode_envelope(envelope)
+        except (TypeError, ValueError, FrameError) as error:
+            await self.respond_error(request_id, -32603, f"the result cannot be sent: {error}")
+            return
         await self.send(envelope)
 
     async def respond_error(self, request_id: int, code: int, message: str) -> None:

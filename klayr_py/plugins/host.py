@@ -45,6 +45,11 @@ __all__ = ["HostSettings", "PluginHost", "PluginSpec", "PluginStatus"]
 _LOGGER = logging.getLogger("klayr_py.plugins")
 CAPABILITY_REFUSED = -32001
 
+_MAX_CONCURRENT_REQUESTS = 32
+"""Requests of one plugin served at once; more wait their turn."""
+_MAX_LIST_ITEMS = 1000
+_MAX_LIST_BYTES = 1 << 20
+
 _READ_TXPOOL = frozenset({"txpool_getTransactionsFromPool", "txpool_dryRunTransaction"})
 
 
@@ -120,6 +125,7 @@ class _Running:
         self.tokens = burst
         self.refill_at = time.monotonic()
         self.tasks: list[asyncio.Task[Any]] = []
+        self.concurrency = asyncio.Semaphore(_MAX_CONCURRENT_REQUESTS)
 
 
 class PluginHost:
@@ -158,7 +164,14 @@ class PluginHost:
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         self._storage = LevelDB(self.data_path / "plugins.db")
-        self._server = await asyncio.start_unix_server(self._accept, path=str(self.socket_path))
+        try:
+            self._server = await asyncio.start_unix_server(
+                self._accept, path=str(self.socket_path)
+            )
+        except OSError:
+            self._storage.close()
+            self._storage = None
+            raise
         self.engine.new_block_listeners.append(self._on_new_block)
         self.engine.delete_block_listeners.append(self._on_delete_block)
         self.engine.new_transaction_listeners.append(self._on_new_transaction)
@@ -329,6 +342,12 @@ class PluginHost:
             _LOGGER.warning("refused a plugin connection with a wrong id or token")
             writer.close()
             return
+
+        async def on_envelope(envelope: Envelope) -> None:
+            await self._on_envelope(running, envelope)
+
+        connection = Connection(reader, writer, on_envelope)
+        running.connection = connection  # claimed before any await: one connection per process
         spec = running.spec
         welcome = Envelope()
         welcome.welcome.protocol_version = PROTOCOL_VERSION
@@ -337,14 +356,7 @@ class PluginHost:
         welcome.welcome.capabilities.extend(sorted(spec.capabilities))
         welcome.welcome.config_json = json.dumps(spec.config)
         welcome.welcome.heartbeat_interval_ms = int(self.settings.heartbeat_interval * 1000)
-        writer.write(encode_envelope(welcome))
-        await writer.drain()
-
-        async def on_envelope(envelope: Envelope) -> None:
-            await self._on_envelope(running, envelope)
-
-        connection = Connection(reader, writer, on_envelope)
-        running.connection = connection
+        await connection.send(welcome)
         running.last_heartbeat = time.monotonic()
         self.status[spec.name].status = "running"
         running.connected.set()
@@ -377,9 +389,12 @@ class PluginHost:
             frame = await running.outbox.get()
             if connection.closed:
                 return
-            async with connection._write_lock:
-                connection.writer.write(frame)
-                await connection.writer.drain()
+            try:
+                async with connection._write_lock:
+                    connection.writer.write(frame)
+                    await connection.writer.drain()
+            except (ConnectionError, OSError):
+                return
             if running.dropped:
                 notice = Envelope()
                 notice.lagged.dropped = running.dropped
@@ -401,7 +416,11 @@ class PluginHost:
                 envelope = Envelope()
                 envelope.event.topic = topic
                 envelope.event.payload_json = json.dumps(payload)
-                frame = encode_envelope(envelope)
+                try:
+                    frame = encode_envelope(envelope)
+                except FrameError:
+                    _LOGGER.warning("event %s is too large for plugins; not sent", topic)
+                    return
             try:
                 running.outbox.put_nowait(frame)
             except asyncio.QueueFull:
@@ -436,12 +455,24 @@ class PluginHost:
             return
         if kind != "request":
             return
-        connection = running.connection
-        assert connection is not None
         if not self._take_token(running):
             self._kill(running, "flooded the node with requests")
             return
-        request = envelope.request
+        # Served in a task: a slow request (another plugin's endpoint) must not stop this
+        # connection's reading — heartbeats and responses keep flowing meanwhile.
+        task = asyncio.create_task(self._answer(running, envelope.id, envelope.request))
+        running.tasks.append(task)
+        task.add_done_callback(_forget(running.tasks))
+
+    async def _answer(self, running: _Running, request_id: int, request: Any) -> None:
+        connection = running.connection
+        assert connection is not None
+        async with running.concurrency:
+            await self._answer_now(running, connection, request_id, request)
+
+    async def _answer_now(
+        self, running: _Running, connection: Connection, request_id: int, request: Any
+    ) -> None:
         try:
             params = json.loads(request.params_json or "{}")
             if not isinstance(params, dict):
@@ -462,11 +493,18 @@ class PluginHost:
                 )
             result = await self._serve(running, request.method, params)
         except RpcError as error:
-            await connection.respond_error(envelope.id, error.code, error.message)
+            code, message = error.code, error.message
         except (ValueError, RemoteError, TimeoutError) as error:
-            await connection.respond_error(envelope.id, -32603, str(error))
+            code, message = -32603, str(error)
+        except Exception as error:  # a module endpoint's bug: answer, log, keep the plugin
+            _LOGGER.exception("serving %s for plugin %s failed", request.method, running.spec.name)
+            code, message = -32603, f"internal error: {type(error).__name__}: {error}"
         else:
-            await connection.respond(envelope.id, result)
+            with contextlib.suppress(ConnectionClosedError):
+                await connection.respond(request_id, result)
+            return
+        with contextlib.suppress(ConnectionClosedError):
+            await connection.respond_error(request_id, code, message)
 
     def _take_token(self, running: _Running) -> bool:
         now = time.monotonic()
@@ -492,6 +530,8 @@ class PluginHost:
             return "call_plugin"
         if method == "metrics_report":
             return None
+        if self.methods.is_registered(method):
+            return "call_plugin"  # another plugin's endpoint, whatever its name looks like
         if method == "txpool_postTransaction":
             return "send_transactions"
         if method in _READ_TXPOOL:
@@ -559,10 +599,18 @@ class PluginHost:
             return None
         if method == "storage_list":
             start = prefix + key.encode()
-            return [
-                [found[len(prefix) :].decode(), value.decode()]
-                for found, value in storage.iterate(gte=start, lte=start + b"\xff" * 8)
-            ]
+            after = params.get("after")
+            low = prefix + after.encode() + b"\x00" if isinstance(after, str) else start
+            items: list[list[str]] = []
+            size = 0
+            for found, value in storage.iterate(
+                gte=low, lte=start + b"\xff" * 8, limit=_MAX_LIST_ITEMS
+            ):
+                size += len(found) + len(value)
+                if items and size > _MAX_LIST_BYTES:
+                    break  # the caller asks again with "after" the last key it got
+                items.append([found[len(prefix) :].decode(), value.decode()])
+            return items
         raise RpcError(-32601, f"unknown storage method {method}")
 
     # -- plugin endpoints ---------------------------------------------------------------------
@@ -608,6 +656,14 @@ class PluginHost:
             raise RpcError(error.code, f"plugin {plugin}: {error.message}") from None
         except (TimeoutError, ConnectionClosedError):
             raise RpcError(-32603, f"plugin {plugin} did not answer") from None
+
+
+def _forget(tasks: list[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], None]:
+    def remove(task: asyncio.Task[Any]) -> None:
+        with contextlib.suppress(ValueError):
+            tasks.remove(task)
+
+    return remove
 
 
 def _limits(spec: PluginSpec) -> Callable[[], None] | None:

@@ -64,9 +64,16 @@ class PluginStorage:
         await self._connection.request("storage_delete", {"key": key})
 
     async def items(self, prefix: str = "") -> list[tuple[str, str]]:
-        """Every ``(key, value)`` whose key starts with ``prefix``, in key order."""
-        pairs = await self._connection.request("storage_list", {"prefix": prefix})
-        return [(key, value) for key, value in pairs]
+        """Every ``(key, value)`` whose key starts with ``prefix``, in key order (fetched in
+        pages of at most 1,000 entries or 1 MiB)."""
+        found: list[tuple[str, str]] = []
+        params: dict[str, Any] = {"prefix": prefix}
+        while True:
+            page = await self._connection.request("storage_list", params)
+            found.extend((key, value) for key, value in page)
+            if not page or len(page) < 2:
+                return found
+            params = {"prefix": prefix, "after": page[-1][0]}
 
 
 class NodeAPI:

@@ -78,7 +78,51 @@ class _ValidatorSetter:
     ) -> None:
         if self.value is not None:
             raise RuntimeError("Next validators can be set only once")
+        check_validator_set(precommit_threshold, certificate_threshold, validators)
         self.value = NextValidators(precommit_threshold, certificate_threshold, tuple(validators))
+
+
+MAX_VALIDATORS = 2**16
+
+
+def check_validator_set(
+    precommit_threshold: int, certificate_threshold: int, validators: Sequence[Validator]
+) -> None:
+    """Klayr's checks of ``setBFTParameters``: raise ValueError naming the rule broken.
+
+    At least one validator; distinct addresses and generator keys; 20-byte addresses, 32-byte
+    generator keys; non-negative weights with a positive total; both thresholds between a third
+    of the total weight (plus one) and the total.
+    """
+    if not validators:
+        raise ValueError("the next validator set is empty")
+    if len(validators) > MAX_VALIDATORS:
+        raise ValueError(f"the next validator set has more than {MAX_VALIDATORS} validators")
+    addresses = [v.address for v in validators]
+    if len(set(addresses)) != len(addresses):
+        raise ValueError("the next validator set lists an address twice")
+    keys = [v.generator_key for v in validators]
+    if len(set(keys)) != len(keys):
+        raise ValueError("the next validator set lists a generator key twice")
+    for validator in validators:
+        if len(validator.address) != 20 or len(validator.generator_key) != 32:
+            raise ValueError(
+                f"validator {validator.address.hex()}: addresses are 20 bytes, generator keys 32"
+            )
+        if not isinstance(validator.bft_weight, int) or validator.bft_weight < 0:
+            raise ValueError(f"validator {validator.address.hex()}: negative BFT weight")
+    total = sum(v.bft_weight for v in validators)
+    if total <= 0 or total >= 2**64:
+        raise ValueError("the total BFT weight of the next validators must be in 1..2^64-1")
+    for name, threshold in (
+        ("precommit", precommit_threshold),
+        ("certificate", certificate_threshold),
+    ):
+        if not total // 3 + 1 <= threshold <= total:
+            raise ValueError(
+                f"the {name} threshold {threshold} is outside {total // 3 + 1}..{total} for a "
+                f"total BFT weight of {total}"
+            )
 
 
 @dataclass(slots=True)

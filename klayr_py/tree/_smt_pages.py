@@ -30,11 +30,16 @@ BRANCH_TAG = 1
 
 
 class PageReader:
-    """Reads node records, loading the page of a node the first time it is needed."""
+    """Reads node records, loading the page of a node the first time it is needed.
+
+    ``located`` gives, for every node read, its page and the offset of its entry in that page:
+    :func:`write_pages` copies unchanged subtrees from there as runs of bytes.
+    """
 
     def __init__(self, db: NodeStore) -> None:
         self._get = db.get
         self.records: dict[bytes, bytes] = {}
+        self.located: dict[bytes, tuple[bytes, int]] = {}
 
     def read(self, node_hash: bytes) -> bytes:
         """The record of ``node_hash``; its page must be its own or one already read."""
@@ -43,21 +48,25 @@ class PageReader:
             page = self._get(node_hash)
             if page is None:
                 raise NotFoundError(f"tree page {node_hash.hex()} is not in the store")
-            _parse_page(page, self.records)
+            _parse_page(page, self.records, self.located)
             record = self.records.get(node_hash)
             if record is None:
                 raise NotFoundError(f"page {node_hash.hex()} does not hold its own root node")
         return record
 
 
-def _parse_page(page: bytes, into: dict[bytes, bytes]) -> None:
+def _parse_page(
+    page: bytes, into: dict[bytes, bytes], located: dict[bytes, tuple[bytes, int]]
+) -> None:
     from_bytes = int.from_bytes
     offset = 0
     end = len(page)
     while offset < end:
         start = offset + 36
         stop = start + from_bytes(page[offset + 32 : start], "big")
-        into[page[offset : offset + 32]] = page[start:stop]
+        node_hash = page[offset : offset + 32]
+        into[node_hash] = page[start:stop]
+        located[node_hash] = (page, offset)
         offset = stop
 
 
@@ -70,6 +79,7 @@ def write_pages(
     known: dict[bytes, bytes],
     put: Callable[[bytes, bytes], None],
     page_height: int,
+    located: dict[bytes, tuple[bytes, int]] | None = None,
 ) -> None:
     """Store the pages of the tree under ``root`` that hold nodes made by an update.
 
@@ -79,6 +89,11 @@ def write_pages(
     writing a one-node page again is harmless. Other nodes on a boundary are untouched, so their
     pages are already stored and are left as they are. Call this whenever the root changed, even if
     ``created`` is empty (a deletion that lifts a leaf to the root creates no node).
+
+    ``located`` (the reader's: page and offset of every node in ``known``) lets an unchanged
+    branch be copied with its subtree down to the page's last level as one run of its old page:
+    pages are in pre-order and a branch never changes depth, so that run is the same bytes. Its
+    children past the page are unchanged too, so their pages are already stored.
     """
     created_get = created.get
     known_get = known.get
@@ -99,11 +114,39 @@ def write_pages(
     pending = [root]
     parts: list[bytes] = []
     add = parts.extend
+    append = parts.append
 
     def emit(node_hash: bytes, level: int) -> None:
         """Add ``node_hash`` and, below it down to the page's last level, its subtree, in
         pre-order; queue the children past that level that need pages of their own."""
-        record = created_get(node_hash) or known[node_hash]
+        record = created_get(node_hash)
+        if record is None:
+            record = known[node_hash]
+            if record[0] != branch_tag:
+                add((node_hash, len(record).to_bytes(4, "big"), record))
+            elif level < deepest and located is not None:
+                # Unchanged: its run ends with the entry of its last descendant in pre-order
+                # (rightmost non-empty child, down to the page's last level or a leaf).
+                page, start = located[node_hash]
+                last = node_hash
+                while level < deepest and record[0] == branch_tag:
+                    right = record[33:65]
+                    last = right if right != empty else record[1:33]
+                    record = known[last]
+                    level += 1
+                append(page[start : located[last][1] + 36 + len(record)])
+            else:
+                add((node_hash, branch_size, record))
+                if level == deepest:
+                    return
+                level += 1
+                left = record[1:33]
+                right = record[33:65]
+                if left != empty:
+                    emit(left, level)
+                if right != empty:
+                    emit(right, level)
+            return
         if record[0] != branch_tag:
             add((node_hash, len(record).to_bytes(4, "big"), record))
             return

@@ -263,5 +263,5 @@ def _apply_changes(
     if new_root != root:
         # Not only when nodes were created: a deletion can create none and still move a leaf up
         # to a page boundary or to the root, where it must now be a page of its own.
-        write_pages(new_root, created, reader.records, db.set, page_height)
+        write_pages(new_root, created, reader.records, db.set, page_height, reader.located)
     return new_root

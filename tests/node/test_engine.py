@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from klayr_py.chain import Block
 from klayr_py.errors import KlayrError
+from klayr_py.modules import BaseModule
 from klayr_py.node.engine import BlockImportError
 from klayr_py.node.pool import RejectReason
 from tests.node.dev_chain import (
@@ -287,3 +289,32 @@ def test_parallel_event_roots_give_the_same_blocks(
     other = make_app(other_dir)
     other.start().import_block(block)  # roots checked against the sequential computation
     other.close()
+
+
+class _Wedger(BaseModule):
+    """Hands over an invalid validator set when told to (a module bug)."""
+
+    name = "wedger"
+    broken = False
+
+    def after_transactions_execute(self, ctx: Any) -> None:
+        if self.broken:
+            ctx.set_next_validators(1, 1, [])
+
+
+def test_a_block_failing_after_execution_leaves_the_engine_usable(tmp_path: Path) -> None:
+    create_chain(tmp_path)
+    app = make_app(tmp_path)
+    wedger = _Wedger()
+    app.register_module(wedger)
+    engine = app.start()
+    tx = hello(app, ACCOUNTS[0], 0, "survives the failed block")
+    assert engine.add_transaction(tx).accepted
+    wedger.broken = True
+    assert app.forge(slot_timestamp(1)) is None  # logged and skipped, the node goes on
+    assert engine.height == 0 and not engine.state_store.has_changes
+    assert engine.pool.contains(tx.id)
+    wedger.broken = False
+    block = app.forge(slot_timestamp(2))
+    assert block is not None and block.transactions == (tx,)
+    app.close()

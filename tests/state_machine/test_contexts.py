@@ -439,7 +439,7 @@ def test_the_context_store_is_shared_by_the_hooks_of_one_block() -> None:
 
 # --- set_next_validators ------------------------------------------------------------------------
 
-VALIDATORS = [Validator(bytes(20), 1, bytes(32), bytes(48))]
+VALIDATORS = [Validator(bytes(20), 100, bytes(32), bytes(48))]  # thresholds: 34..100
 
 
 def test_set_next_validators_is_recorded_on_the_result() -> None:
@@ -464,8 +464,8 @@ def test_set_next_validators_only_once_per_block() -> None:
         name = "twice"
 
         def after_transactions_execute(self, ctx: Any) -> None:
-            ctx.set_next_validators(1, 1, VALIDATORS)
-            ctx.set_next_validators(1, 1, VALIDATORS)
+            ctx.set_next_validators(67, 67, VALIDATORS)
+            ctx.set_next_validators(67, 67, VALIDATORS)
 
     chain = KvChain(InMemoryDatabase(), [Twice()])
     chain.genesis(BlockAssets())
@@ -478,10 +478,10 @@ def test_set_next_validators_only_once_across_genesis_hooks() -> None:
         name = "genesisSetter"
 
         def init_genesis_state(self, ctx: Any) -> None:
-            ctx.set_next_validators(1, 2, VALIDATORS)
+            ctx.set_next_validators(67, 68, VALIDATORS)
 
         def finalize_genesis_state(self, ctx: Any) -> None:
-            ctx.set_next_validators(1, 2, VALIDATORS)
+            ctx.set_next_validators(67, 68, VALIDATORS)
 
     chain = KvChain(InMemoryDatabase(), [GenesisSetter()])
     with pytest.raises(BlockExecutionError, match="only once"):
@@ -491,11 +491,38 @@ def test_set_next_validators_only_once_across_genesis_hooks() -> None:
         name = "initOnly"
 
         def init_genesis_state(self, ctx: Any) -> None:
-            ctx.set_next_validators(3, 4, VALIDATORS)
+            ctx.set_next_validators(70, 71, VALIDATORS)
 
     result = KvChain(InMemoryDatabase(), [InitOnly()]).genesis(BlockAssets())
     assert result.next_validators is not None
-    assert result.next_validators.certificate_threshold == 4
+    assert result.next_validators.certificate_threshold == 71
+
+
+@pytest.mark.parametrize(
+    ("precommit", "certificate", "validators", "reason"),
+    [
+        (1, 1, [], "empty"),
+        (1, 1, [Validator(bytes(20), 1, bytes(32), b"")] * 2, "address twice"),
+        (20, 20, [Validator(bytes(20), -1, bytes(32), b"")], "negative"),
+        (1, 1, [Validator(bytes(20), 0, bytes(32), b"")], "total BFT weight"),
+        (33, 100, VALIDATORS, "precommit threshold 33 is outside 34..100"),
+        (34, 101, VALIDATORS, "certificate threshold 101 is outside 34..100"),
+        (1, 1, [Validator(bytes(19), 1, bytes(32), b"")], "20 bytes"),
+    ],
+)
+def test_invalid_next_validators_fail_the_block(
+    precommit: int, certificate: int, validators: list[Validator], reason: str
+) -> None:
+    class Bad(KvModule):
+        name = "bad"
+
+        def after_transactions_execute(self, ctx: Any) -> None:
+            ctx.set_next_validators(precommit, certificate, validators)
+
+    chain = KvChain(InMemoryDatabase(), [Bad()])
+    chain.genesis(BlockAssets())
+    with pytest.raises(BlockExecutionError, match=reason):
+        chain.execute([])
 
 
 def test_execution_without_a_block_header_or_assets_is_refused() -> None:

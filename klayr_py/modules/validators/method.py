@@ -78,9 +78,10 @@ class ValidatorsMethod(BaseMethod):
         )
 
     def get_generator_at_timestamp(self, ctx: Any, timestamp: int) -> dict[str, Any]:
-        """The validator entry whose slot contains ``timestamp`` (validators with weight > 0)."""
-        active = [v for v in self.get_validators_params(ctx)["validators"] if v["bftWeight"] > 0]
-        if not active:
-            raise ValueError("there is no active validator")
-        generator: dict[str, Any] = active[(timestamp // self.block_time) % len(active)]
+        """The validator entry whose slot contains ``timestamp``: every validator of the set,
+        in stored order, as Klayr's ``getGeneratorAtTimestamp``."""
+        validators = self.get_validators_params(ctx)["validators"]
+        if not validators:
+            raise ValueError("there is no validator")
+        generator: dict[str, Any] = validators[(timestamp // self.block_time) % len(validators)]
         return generator

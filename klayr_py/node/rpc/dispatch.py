@@ -38,7 +38,7 @@ def parse_message(text: str | bytes) -> Any:
     """The JSON of a message; :class:`RpcError` (parse error) if it is not JSON."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad JSON or encoding, huge numbers, nesting
         raise RpcError(PARSE_ERROR, f"Parse error: {error}") from None
 
 

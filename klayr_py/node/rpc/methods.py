@@ -16,7 +16,7 @@ from klayr_py import codec
 from klayr_py.chain import Event, Transaction
 from klayr_py.chain import schemas as chain_schemas
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
-from klayr_py.errors import CodecError, KlayrError, NotFoundError, ValidationError
+from klayr_py.errors import CodecError, CryptoError, KlayrError, NotFoundError, ValidationError
 from klayr_py.node.engine import Engine
 from klayr_py.node.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
 
@@ -26,6 +26,7 @@ Params = Mapping[str, Any]
 Method = Callable[[Params], Any]
 
 _VERSION = "0.1.0"
+_MAX_HEIGHT = 2**32 - 1
 
 
 def _hex(params: Params, name: str) -> bytes:
@@ -42,9 +43,10 @@ def _hex(params: Params, name: str) -> bytes:
 
 def _height(params: Params, name: str = "height") -> int:
     value = params.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_HEIGHT:
         raise RpcError(
-            INVALID_PARAMS, f"Invalid parameters. {name} must be zero or a positive number."
+            INVALID_PARAMS,
+            f"Invalid parameters. {name} must be an integer from 0 to {_MAX_HEIGHT}.",
         )
     return value
 
@@ -107,6 +109,10 @@ class RpcMethods:
             self._registered.discard(name)
             del self._methods[name]
 
+    def is_registered(self, name: str) -> bool:
+        """Whether ``name`` was added with :meth:`register` (a plugin's endpoint)."""
+        return name in self._registered
+
     def names(self) -> list[str]:
         """The names served (after the allow-list), sorted."""
         return sorted(name for name in self._methods if self.is_allowed(name))
@@ -126,7 +132,7 @@ class RpcMethods:
             return method(params)
         except NotFoundError as error:
             raise RpcError(INVALID_PARAMS, str(error).strip("'\"")) from None
-        except ValidationError as error:
+        except (ValidationError, CryptoError) as error:  # e.g. a malformed klayr32 address
             raise RpcError(INVALID_PARAMS, f"Invalid parameters. {error}") from None
 
     # -- system -------------------------------------------------------------------------------

@@ -67,37 +67,50 @@ class RpcServer:
         self.ipc_path = ipc_path
         self._subscribers: set[_Subscriber] = set()
         self._runner: web.AppRunner | None = None
+        # TCP serves exactly the modes asked for; the IPC socket serves both routes.
+        self.app = self._application(http="http" in self.modes, ws="ws" in self.modes)
+        self.ipc_app = self._application(http=True, ws=True)
+        self._ipc_runner: web.AppRunner | None = None
+
+    def _application(self, *, http: bool, ws: bool) -> web.Application:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
-        if "http" in self.modes or "ipc" in self.modes:
+        if http:
             app.router.add_post("/rpc", self._handle_http)
-        if "ws" in self.modes or "ipc" in self.modes:
+        if ws:
             app.router.add_get("/rpc-ws", self._handle_ws)
-        self.app = app
+        return app
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Listen on every configured transport."""
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await runner.setup()
-        self._runner = runner
         if "http" in self.modes or "ws" in self.modes:
+            runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+            await runner.setup()
+            self._runner = runner
             await web.TCPSite(runner, self.host, self.port).start()
-            _LOGGER.info("RPC listening on http://%s:%d (/rpc, /rpc-ws)", self.host, self.port)
+            routes = [
+                route for mode, route in (("http", "/rpc"), ("ws", "/rpc-ws")) if mode in self.modes
+            ]
+            _LOGGER.info("RPC listening on %s:%d (%s)", self.host, self.port, ", ".join(routes))
         if "ipc" in self.modes and self.ipc_path is not None:
             self.ipc_path.parent.mkdir(parents=True, exist_ok=True)
             with contextlib.suppress(FileNotFoundError):
                 self.ipc_path.unlink()  # a socket left by a killed node
-            await web.UnixSite(runner, str(self.ipc_path)).start()
+            ipc_runner = web.AppRunner(self.ipc_app, access_log=None, handle_signals=False)
+            await ipc_runner.setup()
+            self._ipc_runner = ipc_runner
+            await web.UnixSite(ipc_runner, str(self.ipc_path)).start()
             _LOGGER.info("RPC listening on %s", self.ipc_path)
 
     async def stop(self) -> None:
         """Close every connection and stop listening."""
         for subscriber in list(self._subscribers):
             await subscriber.socket.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        for runner in (self._runner, self._ipc_runner):
+            if runner is not None:
+                await runner.cleanup()
+        self._runner = self._ipc_runner = None
         if self.ipc_path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.ipc_path.unlink()

@@ -96,12 +96,20 @@ def test_genesis_stores_keys_and_sets_next_validators() -> None:
 
 
 def test_explicit_thresholds_are_kept() -> None:
-    _, _, result = _genesis([_validator(1)], pre=7, cert=9)
+    _, _, result = _genesis([_validator(1, 10)], pre=7, cert=9)
     assert result.next_validators is not None
-    assert (
+    thresholds = (
         result.next_validators.precommit_threshold,
         result.next_validators.certificate_threshold,
-    ) == (7, 9)
+    )
+    assert thresholds == (7, 9)
+
+
+def test_thresholds_outside_klayrs_range_are_refused() -> None:
+    with pytest.raises(BlockExecutionError, match=r"threshold 3 is outside 4\.\.10"):
+        _genesis([_validator(1, 10)], pre=3, cert=9)
+    with pytest.raises(BlockExecutionError, match="threshold 11 is outside"):
+        _genesis([_validator(1, 10)], pre=7, cert=11)
 
 
 @pytest.mark.parametrize(

@@ -289,3 +289,43 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path, mode: str) -> None:
         )
         with pytest.raises(Exception, match="cannot start the RPC server"):
             asyncio.run(app.run_async())
+
+
+def test_pathological_json_and_huge_heights_are_clean_errors(tmp_path: Path) -> None:
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        for body in (b"1" * 5000, b"[" * 100_000):
+            async with session.post(f"{base}/rpc", data=body) as response:
+                assert (await response.json())["error"]["code"] == -32700
+        reply = await _call(session, base, "chain_getBlockByHeight", {"height": 2**40})
+        assert reply["error"]["code"] == -32602
+
+    _run(tmp_path, scenario)
+
+
+def test_tcp_serves_only_the_configured_modes(tmp_path: Path) -> None:
+    create_chain(tmp_path)
+    app = make_app(tmp_path)
+    port = _free_port()
+    app.config = app.config.with_overrides(rpc={"modes": ["ipc", "ws"], "port": port})
+
+    async def main() -> None:
+        node = asyncio.create_task(app.run_async())
+        try:
+            async with aiohttp.ClientSession() as session:
+                for _ in range(100):
+                    try:
+                        async with session.ws_connect(f"ws://127.0.0.1:{port}/rpc-ws"):
+                            break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.05)
+                async with session.post(f"http://127.0.0.1:{port}/rpc", json={}) as response:
+                    assert response.status in (404, 405)  # no HTTP mode on TCP
+                connector = aiohttp.UnixConnector(path=str(app.ipc_path))
+                async with aiohttp.ClientSession(connector=connector) as ipc:
+                    reply = await _call(ipc, "http://localhost", "system_getNodeInfo")
+                    assert reply["result"]["height"] == 0
+        finally:
+            app.shutdown()
+            await node
+
+    asyncio.run(main())
