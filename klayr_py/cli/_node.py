@@ -114,6 +114,7 @@ def start(
         )
     app = load_app(app_spec, config, config_dir)
     try:
+        app.start()  # open the data path first: a locked or foreign one fails before the banner
         _describe_start(app, dev, throwaway)
         app.run()
     finally:

@@ -352,7 +352,7 @@ def test_the_chain_runs_a_hello(tmp_path: Path) -> None:
 
 README = """# $project
 
-A blockchain application built with [klayr_py](https://github.com/) (Klayr SDK v6 in Python).
+A blockchain application built with klayr_py (Klayr SDK v6 in Python).
 
 ```console
 $$ klayr-py start                      # runs ./app.py with ./config/config.json
@@ -371,4 +371,4 @@ $$ python -m pytest tests
 - `klayr-py genesis create` makes a new genesis block (delete `data/` afterwards).
 """
 
-GITIGNORE = "data/\n__pycache__/\n.pytest_cache/\n"
+GITIGNORE = "data/\n__pycache__/\n.pytest_cache/\n.hypothesis/\n"
