@@ -43,6 +43,12 @@ class ParallelVerifier:
             )
         return self._executor
 
+    def start(self) -> None:
+        """Spawn the worker processes now (otherwise the first large batch does)."""
+        pool = self._pool()
+        for future in [pool.submit(ed.verify_batch, []) for _ in range(self.workers)]:
+            future.result()
+
     def preverify(self, transactions: Sequence[Transaction]) -> int:
         """Verify the signatures of single-signature ``transactions``; returns how many held."""
         triples = []
