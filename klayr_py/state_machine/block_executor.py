@@ -60,6 +60,22 @@ class TransactionSelector(Protocol):
     def rejected(self, transaction: Transaction, reason: str) -> None: ...
 
 
+class _AllOrNothing:
+    """The selector of a block to import: every transaction, or the block is invalid."""
+
+    def __init__(self, transactions: Sequence[Transaction]) -> None:
+        self._transactions = transactions
+
+    def __iter__(self) -> Iterator[Transaction]:
+        return iter(self._transactions)
+
+    def accepted(self, transaction: Transaction) -> None:
+        """Nothing to track."""
+
+    def rejected(self, transaction: Transaction, reason: str) -> None:
+        raise BlockExecutionError(f"transaction {transaction.id.hex()} {reason}")
+
+
 class BlockExecutor:
     """Executes blocks over one state store with one state machine, for one chain."""
 
@@ -105,45 +121,8 @@ class BlockExecutor:
         Transactions whose command raises stay in the block as FAIL; a transaction that fails
         verification, or whose before/after hooks raise (INVALID), invalidates the block.
         """
-        self._check_ready(header)
-        queue = EventQueue(header.height)
-        ctx = BlockContext(
-            chain_id=self.chain_id,
-            state_store=self.state_store,
-            header=header,
-            assets=assets,
-            event_queue=queue,
-            transactions=transactions,
-            logger=self.logger,
-        )
-        machine = self.state_machine
-        results: list[TransactionExecutionResult] = []
-        try:
-            machine.verify_assets(ctx)
-            machine.before_transactions_execute(ctx)
-            for transaction in transactions:
-                transaction_ctx = ctx.transaction_context(transaction)
-                verification = machine.verify_transaction(transaction_ctx)
-                if not verification.is_ok:
-                    raise BlockExecutionError(
-                        f"transaction {transaction.id.hex()} is not valid: "
-                        f"{_reason(verification)}"
-                    )
-                result = machine.execute_transaction(transaction_ctx)
-                if result is TransactionExecutionResult.INVALID:
-                    raise BlockExecutionError(
-                        f"transaction {transaction.id.hex()} is invalid: a hook around its "
-                        "command raised"
-                    )
-                results.append(result)
-            machine.after_transactions_execute(ctx)
-            return self._finish(header, assets, transactions, queue, results, ctx.next_validators)
-        except BlockExecutionError:
-            self.state_store.discard()
-            raise
-        except Exception as error:
-            self.state_store.discard()
-            raise BlockExecutionError(f"block {header.height} failed: {error}") from error
+        result, _ = self._run(header, assets, _AllOrNothing(transactions), "block")
+        return result
 
     def generate(
         self, header: BlockHeader, assets: BlockAssets, selector: TransactionSelector
@@ -155,6 +134,16 @@ class BlockExecutor:
         block; a transaction whose command raises is kept as FAIL, as Klayr's generator does.
         Returns the result and the transactions kept, in order.
         """
+        return self._run(header, assets, selector, "generating block")
+
+    def _run(
+        self,
+        header: BlockHeader,
+        assets: BlockAssets,
+        selector: TransactionSelector,
+        what: str,
+    ) -> tuple[BlockResult, list[Transaction]]:
+        """The hooks in Klayr's order over the transactions ``selector`` offers."""
         self._check_ready(header)
         queue = EventQueue(header.height)
         kept: list[Transaction] = []
@@ -176,21 +165,23 @@ class BlockExecutor:
                 transaction_ctx = ctx.transaction_context(transaction)
                 verification = machine.verify_transaction(transaction_ctx)
                 if not verification.is_ok:
-                    selector.rejected(transaction, _reason(verification))
+                    selector.rejected(transaction, f"is not valid: {_reason(verification)}")
                     continue
                 result = machine.execute_transaction(transaction_ctx)
                 if result is TransactionExecutionResult.INVALID:
-                    selector.rejected(transaction, "a hook around its command raised")
+                    selector.rejected(transaction, "is invalid: a hook around its command raised")
                     continue
                 kept.append(transaction)
                 results.append(result)
                 selector.accepted(transaction)
             machine.after_transactions_execute(ctx)
             return self._finish(header, assets, kept, queue, results, ctx.next_validators), kept
+        except BlockExecutionError:
+            self.state_store.discard()
+            raise
         except Exception as error:
             self.state_store.discard()
-            message = f"generating block {header.height} failed: {error}"
-            raise BlockExecutionError(message) from error
+            raise BlockExecutionError(f"{what} {header.height} failed: {error}") from error
 
     def _check_ready(self, header: BlockHeader) -> None:
         """Refuse a block at the wrong height, or over changes of a block never committed."""

@@ -55,7 +55,7 @@ class _ExactSelector:
     def rejected(self, transaction: Transaction, reason: str) -> None:
         raise TransactionRejectedError(
             f"transaction {transaction.id.hex()} ({transaction.module}:{transaction.command}, "
-            f"nonce {transaction.nonce}) was rejected: {reason}"
+            f"nonce {transaction.nonce}) {reason}"
         )
 
 

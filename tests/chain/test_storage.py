@@ -6,28 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from klayr_py.chain import AggregateCommit, Block, BlockAssets, BlockHeader, Event, Transaction
-from klayr_py.chain.constants import EMPTY_HASH
+from klayr_py.chain import Block, BlockAssets, Event, Transaction
 from klayr_py.chain.storage import ChainStorage
 from klayr_py.db import InMemoryDatabase
 from klayr_py.errors import NotFoundError
+from klayr_py.testing.contexts import create_block_header
 
-_HEADER = BlockHeader(
-    version=2,
-    timestamp=0,
-    height=0,
-    previous_block_id=bytes(32),
-    generator_address=bytes(20),
-    transaction_root=EMPTY_HASH,
-    asset_root=EMPTY_HASH,
-    event_root=EMPTY_HASH,
-    state_root=EMPTY_HASH,
-    max_height_prevoted=0,
-    max_height_generated=0,
-    implies_max_prevotes=True,
-    validators_hash=bytes(32),
-    aggregate_commit=AggregateCommit(),
-)
+_HEADER = create_block_header(0, timestamp=0, max_height_prevoted=0)
 
 
 def _block(height: int, transactions: int = 2) -> Block:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain import AggregateCommit, BlockAssets, BlockHeader, Transaction
+from klayr_py.chain import BlockAssets, BlockHeader, Transaction
 from klayr_py.db import Database
 from klayr_py.errors import NotFoundError
 from klayr_py.modules import (
@@ -36,6 +36,7 @@ from klayr_py.modules import (
 from klayr_py.state import PREFIX_STATE, StateStore
 from klayr_py.state_machine import BlockContext, EventQueue, StateMachine, TransactionContext
 from klayr_py.state_machine.block_executor import BlockExecutor, BlockResult
+from klayr_py.testing.contexts import create_block_header
 
 CHAIN_ID = bytes.fromhex("04000099")
 EMPTY_HASH = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -245,22 +246,7 @@ PARAMS = SetEntryCommand(None, None).values  # type: ignore[arg-type]
 
 def header(height: int) -> BlockHeader:
     """A header with placeholder roots (the executor computes the real ones)."""
-    return BlockHeader(
-        version=2,
-        timestamp=1_700_000_000 + 10 * height,
-        height=height,
-        previous_block_id=bytes(32),
-        generator_address=bytes(20),
-        transaction_root=EMPTY_HASH,
-        asset_root=EMPTY_HASH,
-        event_root=EMPTY_HASH,
-        state_root=EMPTY_HASH,
-        max_height_prevoted=0,
-        max_height_generated=0,
-        implies_max_prevotes=True,
-        validators_hash=bytes(32),
-        aggregate_commit=AggregateCommit(),
-    )
+    return create_block_header(height, max_height_prevoted=0)
 
 
 def public_key(sender: int) -> bytes:

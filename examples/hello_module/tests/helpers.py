@@ -8,11 +8,12 @@ from typing import Any
 from hello import HelloModule
 
 from klayr_py import codec
-from klayr_py.chain import AggregateCommit, BlockAssets, BlockHeader, Transaction
+from klayr_py.chain import BlockAssets, BlockHeader, Transaction
 from klayr_py.crypto import ed
 from klayr_py.state import StateStore
 from klayr_py.state_machine import StateMachine
 from klayr_py.state_machine.block_executor import BlockExecutor, BlockResult
+from klayr_py.testing.contexts import create_block_header
 
 CHAIN_ID = bytes.fromhex("04000001")
 EMPTY_HASH = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -30,22 +31,7 @@ _PARAMS_SCHEMA = HelloModule().commands[0].schema
 
 def header(height: int, timestamp: int | None = None) -> BlockHeader:
     """A header with placeholder roots (the executor computes the real ones)."""
-    return BlockHeader(
-        version=2,
-        timestamp=1_700_000_000 + 10 * height if timestamp is None else timestamp,
-        height=height,
-        previous_block_id=bytes(32),
-        generator_address=bytes(20),
-        transaction_root=EMPTY_HASH,
-        asset_root=EMPTY_HASH,
-        event_root=EMPTY_HASH,
-        state_root=EMPTY_HASH,
-        max_height_prevoted=0,
-        max_height_generated=0,
-        implies_max_prevotes=True,
-        validators_hash=bytes(32),
-        aggregate_commit=AggregateCommit(),
-    )
+    return create_block_header(height, timestamp, max_height_prevoted=0)
 
 
 def hello_transaction(key: ed.KeyPair, nonce: int, message: str) -> Transaction:

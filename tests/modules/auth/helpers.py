@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain import AggregateCommit, BlockAsset, BlockAssets, BlockHeader, Transaction
+from klayr_py.chain import BlockAsset, BlockAssets, BlockHeader, Transaction
 from klayr_py.crypto import ed
 from klayr_py.crypto.address import get_address_from_public_key
 from klayr_py.db import InMemoryDatabase
@@ -23,6 +23,7 @@ from klayr_py.state_machine import HeaderInfo, StateMachine
 from klayr_py.state_machine.block_context import TransactionContext
 from klayr_py.state_machine.block_executor import BlockExecutor, BlockResult
 from klayr_py.state_machine.event_queue import EventQueue
+from klayr_py.testing.contexts import create_block_header
 
 CHAIN_ID = bytes.fromhex("04000001")
 EMPTY_HASH = bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
@@ -163,22 +164,7 @@ def registration_params(
 
 def header(height: int) -> BlockHeader:
     """A header with placeholder roots (the executor computes the real ones)."""
-    return BlockHeader(
-        version=2,
-        timestamp=1_700_000_000 + 10 * height,
-        height=height,
-        previous_block_id=bytes(32),
-        generator_address=bytes(20),
-        transaction_root=EMPTY_HASH,
-        asset_root=EMPTY_HASH,
-        event_root=EMPTY_HASH,
-        state_root=EMPTY_HASH,
-        max_height_prevoted=0,
-        max_height_generated=0,
-        implies_max_prevotes=True,
-        validators_hash=bytes(32),
-        aggregate_commit=AggregateCommit(),
-    )
+    return create_block_header(height, max_height_prevoted=0)
 
 
 class Chain:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain import AggregateCommit, BlockAssets, BlockHeader, Transaction
+from klayr_py.chain import BlockAssets, BlockHeader, Transaction
 from klayr_py.crypto import ed
 from klayr_py.crypto.address import get_address_from_public_key
 from klayr_py.db import InMemoryDatabase
@@ -15,6 +15,7 @@ from klayr_py.state import OffchainStore, StateStore
 from klayr_py.state_machine import HeaderInfo, StateMachine
 from klayr_py.state_machine.block_executor import BlockExecutor, BlockResult
 from klayr_py.state_machine.endpoints import call_endpoint
+from klayr_py.testing.contexts import create_block_header
 
 CHAIN_ID = bytes.fromhex("04000001")
 TOKEN_ID = CHAIN_ID + bytes(4)
@@ -35,22 +36,7 @@ def address(key: ed.KeyPair) -> bytes:
 
 def header(height: int, generator: bytes = bytes(20)) -> BlockHeader:
     """A header with placeholder roots (the executor computes the real ones)."""
-    return BlockHeader(
-        version=2,
-        timestamp=1_700_000_000 + 10 * height,
-        height=height,
-        previous_block_id=bytes(32),
-        generator_address=generator,
-        transaction_root=EMPTY_HASH,
-        asset_root=EMPTY_HASH,
-        event_root=EMPTY_HASH,
-        state_root=EMPTY_HASH,
-        max_height_prevoted=0,
-        max_height_generated=0,
-        implies_max_prevotes=True,
-        validators_hash=bytes(32),
-        aggregate_commit=AggregateCommit(),
-    )
+    return create_block_header(height, generator_address=generator, max_height_prevoted=0)
 
 
 def genesis_asset(

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from klayr_py import codec
-from klayr_py.chain import AggregateCommit, BlockAssets, BlockHeader
-from klayr_py.chain.constants import EMPTY_HASH
+from klayr_py.chain import BlockAssets
 from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.db import InMemoryDatabase
 from klayr_py.modules import compute_store_prefix
@@ -23,6 +22,7 @@ from klayr_py.state import StateStore
 from klayr_py.state_machine import HeaderInfo, StateMachine
 from klayr_py.state_machine.block_executor import BlockExecutionError, BlockExecutor
 from klayr_py.state_machine.endpoints import call_endpoint
+from klayr_py.testing.contexts import create_block_header
 
 CHAIN_ID = bytes.fromhex("04000000")
 
@@ -47,22 +47,7 @@ def _genesis(validators: list[dict[str, Any]], pre: int = 0, cert: int = 0):  # 
         GENESIS_SCHEMA,
         {"validators": validators, "preCommitThreshold": pre, "certificateThreshold": cert},
     )
-    header = BlockHeader(
-        version=0,
-        timestamp=0,
-        height=0,
-        previous_block_id=bytes(32),
-        generator_address=bytes(20),
-        transaction_root=EMPTY_HASH,
-        asset_root=EMPTY_HASH,
-        event_root=EMPTY_HASH,
-        state_root=EMPTY_HASH,
-        max_height_prevoted=0,
-        max_height_generated=0,
-        implies_max_prevotes=True,
-        validators_hash=bytes(32),
-        aggregate_commit=AggregateCommit(),
-    )
+    header = create_block_header(0, timestamp=0, version=0, max_height_prevoted=0)
     result = executor.execute_genesis(header, BlockAssets().with_asset("validators", asset))
     executor.commit(result)
     return module, state, result
