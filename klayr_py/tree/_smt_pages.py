@@ -30,44 +30,50 @@ BRANCH_TAG = 1
 
 
 class PageReader:
-    """Reads node records, loading the page of a node the first time it is needed.
+    """Finds node records, loading the page of a node the first time it is needed.
 
-    ``located`` gives, for every node read, its page and the offset of its entry in that page:
+    Pages are not split into records: ``located`` maps the hash of every node of the pages read
+    to ``(page, offset of its entry)``, and a record is sliced from its page only when needed.
     :func:`write_pages` copies unchanged subtrees from there as runs of bytes.
     """
 
     def __init__(self, db: NodeStore) -> None:
         self._get = db.get
-        self.records: dict[bytes, bytes] = {}
         self.located: dict[bytes, tuple[bytes, int]] = {}
 
-    def read(self, node_hash: bytes) -> bytes:
-        """The record of ``node_hash``; its page must be its own or one already read."""
-        record = self.records.get(node_hash)
-        if record is None:
+    def locate(self, node_hash: bytes) -> tuple[bytes, int]:
+        """``(page, offset)`` of the entry of ``node_hash``; its page must be its own or one
+        already read. The record is ``page[offset + 36 : offset + 36 + length]``, the length
+        being the 4 bytes at ``offset + 32``."""
+        where = self.located.get(node_hash)
+        if where is None:
             page = self._get(node_hash)
             if page is None:
                 raise NotFoundError(f"tree page {node_hash.hex()} is not in the store")
-            _parse_page(page, self.records, self.located)
-            record = self.records.get(node_hash)
-            if record is None:
+            _parse_page(page, self.located)
+            where = self.located.get(node_hash)
+            if where is None:
                 raise NotFoundError(f"page {node_hash.hex()} does not hold its own root node")
-        return record
+        return where
+
+    def read(self, node_hash: bytes) -> bytes:
+        """The record of ``node_hash``; its page must be its own or one already read."""
+        page, offset = self.locate(node_hash)
+        start = offset + 36
+        return page[start : start + int.from_bytes(page[offset + 32 : start], "big")]
 
 
-def _parse_page(
-    page: bytes, into: dict[bytes, bytes], located: dict[bytes, tuple[bytes, int]]
-) -> None:
+def _parse_page(page: bytes, located: dict[bytes, tuple[bytes, int]]) -> None:
     from_bytes = int.from_bytes
     offset = 0
     end = len(page)
     while offset < end:
         start = offset + 36
-        stop = start + from_bytes(page[offset + 32 : start], "big")
-        node_hash = page[offset : offset + 32]
-        into[node_hash] = page[start:stop]
-        located[node_hash] = (page, offset)
-        offset = stop
+        located[page[offset : start - 4]] = (page, offset)
+        if page[start] == BRANCH_TAG:  # a branch record is always 65 bytes
+            offset = start + 65
+        else:
+            offset = start + from_bytes(page[start - 4 : start], "big")
 
 
 _BRANCH_SIZE = (65).to_bytes(4, "big")
@@ -76,27 +82,27 @@ _BRANCH_SIZE = (65).to_bytes(4, "big")
 def write_pages(
     root: bytes,
     created: dict[bytes, bytes],
-    known: dict[bytes, bytes],
+    located: dict[bytes, tuple[bytes, int]],
     put: Callable[[bytes, bytes], None],
     page_height: int,
-    located: dict[bytes, tuple[bytes, int]] | None = None,
 ) -> None:
     """Store the pages of the tree under ``root`` that hold nodes made by an update.
 
-    ``created`` holds the records of new nodes and ``known`` those read while updating. A page is
-    written when its root is new, or is a leaf in ``known`` (the root included): an update moves a
-    leaf only when it reads it, so every leaf that may have moved to a page boundary is there, and
-    writing a one-node page again is harmless. Other nodes on a boundary are untouched, so their
-    pages are already stored and are left as they are. Call this whenever the root changed, even if
-    ``created`` is empty (a deletion that lifts a leaf to the root creates no node).
+    ``created`` holds the records of new nodes and ``located`` where the nodes read while updating
+    are (see :class:`PageReader`). A page is written when its root is new, or is a leaf read by
+    the update (the root included): an update moves a leaf only when it reads it, so every leaf
+    that may have moved to a page boundary is there, and writing a one-node page again is
+    harmless. Other nodes on a boundary are untouched, so their pages are already stored and are
+    left as they are. Call this whenever the root changed, even if ``created`` is empty (a
+    deletion that lifts a leaf to the root creates no node).
 
-    ``located`` (the reader's: page and offset of every node in ``known``) lets an unchanged
-    branch be copied with its subtree down to the page's last level as one run of its old page:
-    pages are in pre-order and a branch never changes depth, so that run is the same bytes. Its
-    children past the page are unchanged too, so their pages are already stored.
+    A node that is not new is copied with its subtree down to the page's last level as one run of
+    its old page: pages are in pre-order and a branch never changes depth, so that run is the same
+    bytes, and the pages below it are unchanged and already stored.
     """
     created_get = created.get
-    known_get = known.get
+    located_get = located.get
+    from_bytes = int.from_bytes
     empty = EMPTY_HASH
     branch_tag = BRANCH_TAG
     leaf_tag = LEAF_TAG
@@ -106,8 +112,8 @@ def write_pages(
     def needs_page(node_hash: bytes) -> bool:
         if node_hash in created:
             return True
-        record = known_get(node_hash)
-        return record is not None and record[0] == leaf_tag
+        where = located_get(node_hash)
+        return where is not None and where[0][where[1] + 36] == leaf_tag
 
     if root == empty or not needs_page(root):
         return
@@ -121,31 +127,20 @@ def write_pages(
         pre-order; queue the children past that level that need pages of their own."""
         record = created_get(node_hash)
         if record is None:
-            record = known[node_hash]
-            if record[0] != branch_tag:
-                add((node_hash, len(record).to_bytes(4, "big"), record))
-            elif level < deepest and located is not None:
-                # Unchanged: its run ends with the entry of its last descendant in pre-order
-                # (rightmost non-empty child, down to the page's last level or a leaf).
-                page, start = located[node_hash]
-                last = node_hash
-                while level < deepest and record[0] == branch_tag:
-                    right = record[33:65]
-                    last = right if right != empty else record[1:33]
-                    record = known[last]
-                    level += 1
-                append(page[start : located[last][1] + 36 + len(record)])
-            else:
-                add((node_hash, branch_size, record))
-                if level == deepest:
-                    return
+            # Unchanged: the run from its entry to the end of the entry of its last descendant
+            # in pre-order (the rightmost non-empty child, down to the last level or a leaf).
+            page, start = located[node_hash]
+            end = start
+            while level < deepest and page[end + 36] == branch_tag:
+                last = page[end + 69 : end + 101]
+                if last == empty:
+                    last = page[end + 37 : end + 69]
+                where = located[last]
+                if where[0] is not page:  # cannot happen: a node is in one page of a tree
+                    raise AssertionError("tree page layout: a subtree spans two pages")
+                end = where[1]
                 level += 1
-                left = record[1:33]
-                right = record[33:65]
-                if left != empty:
-                    emit(left, level)
-                if right != empty:
-                    emit(right, level)
+            append(page[start : end + 36 + from_bytes(page[end + 32 : end + 36], "big")])
             return
         if record[0] != branch_tag:
             add((node_hash, len(record).to_bytes(4, "big"), record))

@@ -168,11 +168,11 @@ def _apply_changes(
     ints = [int.from_bytes(key, "big") for key in keys]
     top_bit = key_length * 8 - 1
     reader = PageReader(db)
-    read = reader.read
+    locate = reader.locate
     created: dict[bytes, bytes] = {}
     sha256 = hashlib.sha256
     empty = EMPTY_HASH
-    key_end = 1 + key_length
+    key_end = 37 + key_length  # a leaf's key in its page entry ends here
 
     # The helpers below are closures over the sorted changes: this is the hot loop of a block
     # commit, and closures keep Python's per-node overhead low.
@@ -195,7 +195,8 @@ def _apply_changes(
         return node_hash
 
     def is_leaf(node_hash: bytes) -> bool:
-        return read(node_hash)[:1] == _LEAF_TAG
+        page, offset = locate(node_hash)
+        return page[offset + 36] == 0
 
     def join(left_kind: int, left: bytes, right_kind: int, right: bytes) -> _Node:
         """The parent of two subtrees, keeping the tree compact (a lone leaf moves up)."""
@@ -232,7 +233,7 @@ def _apply_changes(
             right = build(mid, hi, depth + 1, 0, b"")
         return join(left[0], left[1], right[0], right[1])
 
-    records_get = reader.records.get
+    located_get = reader.located.get
     branch_prefix = BRANCH_PREFIX
     branch_tag = _BRANCH_TAG
 
@@ -240,11 +241,12 @@ def _apply_changes(
         """Apply changes[lo:hi] to the stored subtree ``node_hash`` at ``depth``."""
         if node_hash == empty:
             return build(lo, hi, depth, 0, b"")
-        record = records_get(node_hash) or read(node_hash)
-        if record[0] == 0:  # a leaf
-            return build(lo, hi, depth, int.from_bytes(record[1:key_end], "big"), node_hash)
-        left = record[1:33]
-        right = record[33:65]
+        page, offset = located_get(node_hash) or locate(node_hash)
+        if page[offset + 36] == 0:  # a leaf
+            leaf_int = int.from_bytes(page[offset + 37 : offset + key_end], "big")
+            return build(lo, hi, depth, leaf_int, node_hash)
+        left = page[offset + 37 : offset + 69]
+        right = page[offset + 69 : offset + 101]
         shift = top_bit - depth  # split(lo, hi, depth), inlined: once per node on the paths
         mid = bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
         depth += 1
@@ -263,5 +265,5 @@ def _apply_changes(
     if new_root != root:
         # Not only when nodes were created: a deletion can create none and still move a leaf up
         # to a page boundary or to the root, where it must now be a page of its own.
-        write_pages(new_root, created, reader.records, db.set, page_height, reader.located)
+        write_pages(new_root, created, reader.located, db.set, page_height)
     return new_root
