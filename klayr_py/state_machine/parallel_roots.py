@@ -34,6 +34,10 @@ class EventRootWorker:
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
 
+    def start(self) -> None:
+        """Spawn the worker now (otherwise the first large block does)."""
+        self.event_root(self.submit([]), [])
+
     def submit(self, events: Sequence[Event]) -> Future[bytes] | None:
         """Start computing the event root of ``events`` in the worker (None if it is broken:
         :meth:`event_root` then computes it here)."""
