@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -10,10 +11,11 @@ from typing import Any
 
 import click
 
+from klayr_py.chain import Block
 from klayr_py.cli._common import app_options, load_app, read_config
 from klayr_py.cli._genesis import create_dev_chain
 from klayr_py.errors import KlayrError
-from klayr_py.node import Application, ApplicationConfig, ConfigError
+from klayr_py.node import Application, ApplicationConfig, ConfigError, Engine
 
 __all__ = ["chain", "start"]
 
@@ -175,18 +177,7 @@ def revert(
     \b
     klayr-py chain revert --height 10 --yes
     """
-    config, config_dir = read_config(config_path, required=True)
-    system = {"logLevel": "warn"}  # the modules' start-up chatter would hide the progress
-    if data_path is not None:
-        system["dataPath"] = str(Path(data_path).resolve())
-    config = config.with_overrides(system=system)
-    if not config.resolve_path(config.system.data_path, config_dir).is_dir():
-        raise ConfigError(f"no chain at {config.system.data_path}")
-    app = load_app(app_spec, config, config_dir)
-    try:
-        engine = app.start()
-    except KlayrError:
-        raise
+    app, engine = _open_offline(config_path, app_spec, data_path)
     try:
         last = engine.height
         if height >= last:
@@ -204,3 +195,65 @@ def revert(
         click.echo(f"klayr-py: reverted to height {engine.height} ({engine.last_block.id.hex()})")
     finally:
         app.close()
+
+
+def _open_offline(
+    config_path: str | None, app_spec: str | None, data_path: str | None
+) -> tuple[Application, Engine]:
+    """The application and its started engine over an existing data path (node stopped)."""
+    config, config_dir = read_config(config_path, required=True)
+    system = {"logLevel": "warn"}  # the modules' start-up chatter would hide the progress
+    if data_path is not None:
+        system["dataPath"] = str(Path(data_path).resolve())
+    config = config.with_overrides(system=system)
+    if not config.resolve_path(config.system.data_path, config_dir).is_dir():
+        raise ConfigError(f"no chain at {config.system.data_path}")
+    app = load_app(app_spec, config, config_dir)
+    return app, app.start()
+
+
+@chain.command("import")
+@app_options
+@click.option("--data-path", type=click.Path(file_okay=False), help="Override system.dataPath.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+def import_blocks(
+    config_path: str | None, app_spec: str | None, data_path: str | None, files: tuple[str, ...]
+) -> None:
+    """Verify and append blocks produced elsewhere, in order (the node must be stopped).
+
+    Each FILE holds one block: Klayr's JSON (what ``klayr-py block get`` prints) or its
+    encoded bytes. A block that fails any check (height, previous block, slot, generator,
+    signature, transactions, roots) stops the import; the chain keeps every block before it.
+
+    \b
+    klayr-py block get 5 > block5.json     (on another node of the same chain)
+    klayr-py chain import block5.json
+    """
+    app, engine = _open_offline(config_path, app_spec, data_path)
+    try:
+        bar = click.progressbar(files, label="Importing", file=sys.stderr)
+        with bar as progress:
+            for file in progress:
+                engine.import_block(_read_block(Path(file)))
+        click.echo(f"klayr-py: imported to height {engine.height} ({engine.last_block.id.hex()})")
+    finally:
+        app.close()
+
+
+def _read_block(file: Path) -> Block:
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8").strip()
+        if text.startswith("{"):
+            value = json.loads(text)
+            return Block.from_json(value.get("block", value) if isinstance(value, dict) else value)
+        if text and all(c in "0123456789abcdefABCDEF" for c in text):
+            return Block.from_bytes(bytes.fromhex(text))
+    except UnicodeDecodeError:
+        pass
+    except (ValueError, KlayrError) as error:
+        raise ConfigError(f"{file}: not a block: {error}") from None
+    try:
+        return Block.from_bytes(data)
+    except KlayrError as error:
+        raise ConfigError(f"{file}: not a block: {error}") from None
