@@ -15,13 +15,13 @@ class BurnEvent(BaseEvent[AccountAmountEventData]):
     schema = BURN_EVENT_SCHEMA
 
     def log(self, ctx: Any, address: bytes, token_id: bytes, amount: int) -> None:
-        """A successful burn."""
+        """The event of a success."""
         self._emit(ctx, address, token_id, amount, TokenEventResult.SUCCESSFUL)
 
     def error(
         self, ctx: Any, address: bytes, token_id: bytes, amount: int, result: TokenEventResult
     ) -> None:
-        """A failed burn: kept even when the failing command is reverted."""
+        """The event of a failure: kept even when the failing command is reverted."""
         self._emit(ctx, address, token_id, amount, result, no_revert=True)
 
     def _emit(

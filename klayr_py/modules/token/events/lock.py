@@ -15,7 +15,7 @@ class LockEvent(BaseEvent[LockEventData]):
     schema = LOCK_EVENT_SCHEMA
 
     def log(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None:
-        """A successful lock."""
+        """The event of a success."""
         self._emit(ctx, address, module, token_id, amount, TokenEventResult.SUCCESSFUL)
 
     def error(
@@ -27,7 +27,7 @@ class LockEvent(BaseEvent[LockEventData]):
         amount: int,
         result: TokenEventResult,
     ) -> None:
-        """A failed lock: kept even when the failing command is reverted."""
+        """The event of a failure: kept even when the failing command is reverted."""
         self._emit(ctx, address, module, token_id, amount, result, no_revert=True)
 
     def _emit(
