@@ -42,7 +42,7 @@ from klayr_py.state_machine import StateMachine
 if TYPE_CHECKING:
     from klayr_py.plugins.host import PluginHost
 
-__all__ = ["Application", "DefaultMethods", "load_generator_keys"]
+__all__ = ["Application", "DefaultMethods", "auth_nonce_reader", "load_generator_keys"]
 
 _LOG_LEVELS = {
     "trace": logging.DEBUG,
@@ -158,7 +158,6 @@ class Application:
         self._generator_keys = load_generator_keys(self.path(keys_file)) if keys_file else {}
         data_path = self.data_path
         data_path.mkdir(parents=True, exist_ok=True)
-        auth = self._find_auth_method()
         pool = self.config.transaction_pool
         engine = Engine(
             state_machine=self.state_machine,
@@ -177,7 +176,7 @@ class Application:
                 min_replacement_fee_difference=pool.min_replacement_fee_difference,
                 max_transaction_size=self.config.genesis.max_transactions_size,
             ),
-            nonce_reader=None if auth is None else _nonce_reader(auth),
+            nonce_reader=auth_nonce_reader(self.state_machine),
             signature_workers=self.config.system.signature_workers,
             parallel_roots=self.config.system.parallel_roots,
             logger=logging.getLogger("klayr_py.engine"),
@@ -195,12 +194,6 @@ class Application:
             len(self._generator_keys),
         )
         return engine
-
-    def _find_auth_method(self) -> AuthMethod | None:
-        for module in self.state_machine.modules:
-            if isinstance(module.method, AuthMethod):
-                return module.method
-        return None
 
     def forge(self, timestamp: int) -> Block | None:
         """Forge the block of ``timestamp``'s slot if this node holds that validator's key."""
@@ -348,11 +341,18 @@ class Application:
         return self.engine
 
 
-def _nonce_reader(auth: AuthMethod) -> NonceReader:
-    def read(ctx: Any, address: bytes) -> int:
-        return int(auth.get_auth_account(ctx, address).nonce)
+def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:
+    """How the pool reads an account's confirmed nonce: the auth module's method, if any
+    registered module has it."""
+    for module in state_machine.modules:
+        method = module.method
+        if isinstance(method, AuthMethod):
 
-    return read
+            def read(ctx: Any, address: bytes, auth: AuthMethod = method) -> int:
+                return int(auth.get_auth_account(ctx, address).nonce)
+
+            return read
+    return None
 
 
 def load_generator_keys(path: Path) -> dict[bytes, GeneratorKey]:

@@ -32,6 +32,7 @@ from klayr_py.state_machine import (
     EventQueue,
     GenerationContext,
     HeaderInfo,
+    ImmutableMethodContext,
     NextValidators,
     StateMachine,
     TransactionContext,
@@ -287,7 +288,11 @@ class Engine:
     def _account_nonce(self, address: bytes) -> int:
         if self.nonce_reader is None:
             return 0
-        return self.nonce_reader(_ReadOnlyMethodContext(self.state_store), address)
+        return self.nonce_reader(self.method_context(), address)
+
+    def method_context(self) -> ImmutableMethodContext:
+        """A read-only method context over the committed state (for module methods)."""
+        return ImmutableMethodContext(self.state_store.read_only())
 
     # -- generation ---------------------------------------------------------------------------
 
@@ -553,16 +558,6 @@ class Engine:
             self.executor.event_root_worker.close()
         self.db.close()
         self.offchain_store.db.close()
-
-
-class _ReadOnlyMethodContext:
-    """A method context reading the committed state (for the pool's nonce lookups)."""
-
-    def __init__(self, state_store: StateStore) -> None:
-        self._reader = state_store.read_only()
-
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> Any:
-        return self._reader.get_store(store_prefix, sub_store_prefix)
 
 
 def _with_roots(header: BlockHeader, result: BlockResult, validators_hash: bytes) -> BlockHeader:

@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klayr_py.chain import Block, Event, Transaction
 from klayr_py.db import Database, LevelDB
 from klayr_py.node.engine import Engine
 from klayr_py.node.rpc import RpcError, RpcMethods, RpcServer
-from klayr_py.node.rpc.methods import decoded_event_json
+from klayr_py.node.rpc.notifications import forward_notifications, topic_matches
 from klayr_py.plugins.connection import Connection, ConnectionClosedError, RemoteError
 from klayr_py.plugins.protocol import PROTOCOL_VERSION, Envelope, FrameError, read_envelope
 from klayr_py.plugins.protocol.framing import encode_envelope
@@ -172,9 +171,7 @@ class PluginHost:
             self._storage.close()
             self._storage = None
             raise
-        self.engine.new_block_listeners.append(self._on_new_block)
-        self.engine.delete_block_listeners.append(self._on_delete_block)
-        self.engine.new_transaction_listeners.append(self._on_new_transaction)
+        forward_notifications(self.engine, self.publish, self._anyone_wants)
         for spec in self.specs:
             await self._spawn(spec)
         self._watchdog = asyncio.create_task(self._watch())
@@ -408,9 +405,7 @@ class PluginHost:
         """Queue ``topic`` for every subscribed plugin; a full buffer drops it (never blocks)."""
         frame: bytes | None = None
         for running in self._running.values():
-            if running.connection is None or not any(
-                topic == wanted or wanted in topic for wanted in running.subscriptions
-            ):
+            if running.connection is None or not self._wants(running, topic):
                 continue
             if frame is None:
                 envelope = Envelope()
@@ -426,25 +421,12 @@ class PluginHost:
             except asyncio.QueueFull:
                 running.dropped += 1
 
-    def _on_new_block(self, block: Block, events: list[Event]) -> None:
-        self.publish("chain_newBlock", {"blockHeader": block.header.to_json()})
-        for event in events:
-            name = f"{event.module}_{event.name}"
-            if self._anyone_wants(name):
-                self.publish(name, decoded_event_json(self.engine, event))
-
-    def _on_delete_block(self, block: Block, _events: list[Event]) -> None:
-        self.publish("chain_deleteBlock", {"blockHeader": block.header.to_json()})
-
-    def _on_new_transaction(self, transaction: Transaction) -> None:
-        self.publish("txpool_newTransaction", {"transaction": transaction.to_json()})
-
     def _anyone_wants(self, topic: str) -> bool:
-        return any(
-            topic == wanted or wanted in topic
-            for running in self._running.values()
-            for wanted in running.subscriptions
-        )
+        return any(self._wants(running, topic) for running in self._running.values())
+
+    @staticmethod
+    def _wants(running: _Running, topic: str) -> bool:
+        return any(topic_matches(wanted, topic) for wanted in running.subscriptions)
 
     # -- requests -----------------------------------------------------------------------------
 

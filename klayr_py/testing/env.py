@@ -22,6 +22,7 @@ from klayr_py.modules.auth import AuthModule
 from klayr_py.modules.fee import FeeModule
 from klayr_py.modules.token import TokenModule
 from klayr_py.modules.validators import ValidatorsModule
+from klayr_py.node.application import auth_nonce_reader
 from klayr_py.node.config import GenesisConfig
 from klayr_py.node.dev import DevAccount, dev_accounts, dev_genesis_assets, native_token_id
 from klayr_py.node.engine import DryRunResult, Engine
@@ -140,7 +141,7 @@ class BlockProcessingEnv:
             chain_id=self.chain_id,
             block_time=self.block_time,
             max_transactions_size=1 << 24,
-            nonce_reader=_nonce_reader(machine),
+            nonce_reader=auth_nonce_reader(machine),
             clock=lambda: 2**32,
         )
         engine.start()
@@ -192,7 +193,7 @@ class BlockProcessingEnv:
         reader = self.engine.nonce_reader
         if reader is None:
             return 0
-        return reader(_StateContext(self.engine), address)
+        return reader(self.engine.method_context(), address)
 
     # -- blocks -------------------------------------------------------------------------------
 
@@ -276,7 +277,7 @@ class BlockProcessingEnv:
         """Available native-token balance of ``address`` (needs the token module)."""
         method = self.engine.state_machine.get_module("token").method
         value: int = method.get_available_balance(  # type: ignore[attr-defined]
-            _StateContext(self.engine), address, self.token_id
+            self.engine.method_context(), address, self.token_id
         )
         return value
 
@@ -289,25 +290,3 @@ class BlockProcessingEnv:
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-
-class _StateContext:
-    """A read-only method context over an engine's committed state."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._reader = engine.state_store.read_only()
-
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> Any:
-        return self._reader.get_store(store_prefix, sub_store_prefix)
-
-
-def _nonce_reader(machine: StateMachine) -> Callable[[Any, bytes], int] | None:
-    for module in machine.modules:
-        method = module.method
-        if hasattr(method, "get_auth_account"):
-
-            def read(ctx: Any, address: bytes, method: Any = method) -> int:
-                return int(method.get_auth_account(ctx, address).nonce)
-
-            return read
-    return None

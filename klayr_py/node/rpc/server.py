@@ -20,11 +20,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from klayr_py.chain import Block, Event, Transaction
 from klayr_py.node.engine import Engine
 from klayr_py.node.rpc.dispatch import dispatch, error_response, parse_message
 from klayr_py.node.rpc.errors import INVALID_REQUEST, RpcError
-from klayr_py.node.rpc.methods import RpcMethods, decoded_event_json
+from klayr_py.node.rpc.methods import RpcMethods
+from klayr_py.node.rpc.notifications import forward_notifications, topic_matches
 
 __all__ = ["MAX_REQUEST_BYTES", "RpcServer"]
 
@@ -45,7 +45,7 @@ class _Subscriber:
         self.dropped = 0
 
     def wants(self, event_name: str) -> bool:
-        return any(topic == event_name or topic in event_name for topic in self.topics)
+        return any(topic_matches(topic, event_name) for topic in self.topics)
 
 
 class RpcServer:
@@ -117,9 +117,7 @@ class RpcServer:
 
     def attach(self, engine: Engine) -> None:
         """Publish the engine's new blocks, deleted blocks, new transactions and events."""
-        engine.new_block_listeners.append(self._on_new_block)
-        engine.delete_block_listeners.append(self._on_delete_block)
-        engine.new_transaction_listeners.append(self._on_new_transaction)
+        forward_notifications(engine, self.publish, self._wanted)
 
     # -- notifications ------------------------------------------------------------------------
 
@@ -135,19 +133,8 @@ class RpcServer:
             except asyncio.QueueFull:
                 subscriber.dropped += 1
 
-    def _on_new_block(self, block: Block, events: list[Event]) -> None:
-        self.publish("chain_newBlock", {"blockHeader": block.header.to_json()})
-        engine = self.methods.engine
-        for event in events:
-            name = f"{event.module}_{event.name}"
-            if any(s.wants(name) for s in self._subscribers):
-                self.publish(name, decoded_event_json(engine, event))
-
-    def _on_delete_block(self, block: Block, _events: list[Event]) -> None:
-        self.publish("chain_deleteBlock", {"blockHeader": block.header.to_json()})
-
-    def _on_new_transaction(self, transaction: Transaction) -> None:
-        self.publish("txpool_newTransaction", {"transaction": transaction.to_json()})
+    def _wanted(self, event_name: str) -> bool:
+        return any(subscriber.wants(event_name) for subscriber in self._subscribers)
 
     # -- transports ---------------------------------------------------------------------------
 
