@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from klayr_py.node.engine import GeneratorKey
 
 __all__ = [
     "DevAccount",
+    "dev_account",
     "dev_accounts",
     "dev_genesis_assets",
     "native_token_id",
@@ -50,21 +52,19 @@ class DevAccount:
         return GeneratorKey(self.address, self.public_key, self.private_key)
 
 
+@lru_cache(maxsize=4096)
+def dev_account(index: int, label: str = "klayr_py dev account") -> DevAccount:
+    """The account of the passphrase ``"<label> <index>"`` (the same keys in every run)."""
+    passphrase = f"{label} {index}"
+    pair = ed.get_private_and_public_key_from_passphrase(passphrase)
+    return DevAccount(
+        passphrase, pair.public_key, pair.private_key, get_address_from_public_key(pair.public_key)
+    )
+
+
 def dev_accounts(count: int, label: str = "klayr_py dev account") -> list[DevAccount]:
     """``count`` accounts from the passphrases ``"<label> 0"``, ``"<label> 1"``..."""
-    accounts = []
-    for index in range(count):
-        passphrase = f"{label} {index}"
-        pair = ed.get_private_and_public_key_from_passphrase(passphrase)
-        accounts.append(
-            DevAccount(
-                passphrase,
-                pair.public_key,
-                pair.private_key,
-                get_address_from_public_key(pair.public_key),
-            )
-        )
-    return accounts
+    return [dev_account(index, label) for index in range(count)]
 
 
 def native_token_id(chain_id: bytes) -> bytes:

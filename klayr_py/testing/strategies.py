@@ -9,8 +9,6 @@ signed by them. See docs/testing_strategies.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -19,9 +17,7 @@ from hypothesis.errors import InvalidArgument
 from klayr_py import codec
 from klayr_py.chain.constants import MAX_PARAMS_SIZE, is_valid_name
 from klayr_py.chain.transaction import Transaction
-from klayr_py.crypto.address import get_address_from_public_key, get_klayr32_address_from_address
-from klayr_py.crypto.ed import get_key_pair_from_seed
-from klayr_py.crypto.utils import hash as sha256
+from klayr_py.node.dev import DevAccount, dev_account
 
 from ._invalid import InvalidValue, invalid_values
 from ._valid import valid_values
@@ -68,29 +64,14 @@ def invalid_for_schema(schema: Mapping[str, Any]) -> st.SearchStrategy[InvalidVa
     return invalid_values(schema)
 
 
-@dataclass(frozen=True)
-class Account:
-    """A key pair and its address, derived from a seed."""
-
-    private_key: bytes
-    """Klayr's 64-byte private key: seed then public key."""
-    public_key: bytes
-    address: bytes
-    """The 20-byte address."""
-
-    @property
-    def klayr32_address(self) -> str:
-        """The ``kly...`` form of :attr:`address`."""
-        return get_klayr32_address_from_address(self.address)
+Account = DevAccount
+"""A test account: passphrase, keys, address (``.klayr32_address`` too)."""
 
 
-@lru_cache(maxsize=1024)
 def account(index: int) -> Account:
-    """The ``index``-th deterministic test account (the same keys in every run)."""
-    seed = sha256(b"klayr_py.testing account " + str(index).encode())
-    pair = get_key_pair_from_seed(seed)
-    address = get_address_from_public_key(pair.public_key)
-    return Account(private_key=pair.private_key, public_key=pair.public_key, address=address)
+    """The ``index``-th deterministic account: the same keys in every run, and the accounts a
+    :class:`~klayr_py.testing.BlockProcessingEnv` funds (``"klayr_py dev account <index>"``)."""
+    return dev_account(index)
 
 
 def accounts(pool_size: int = 10) -> st.SearchStrategy[Account]:
