@@ -223,46 +223,43 @@ class Application:
         engine = self.engine or self.start()
         self._stopping = asyncio.Event()
         methods = self.rpc_methods()
-        rpc = self.rpc_server(methods)
-        if rpc is not None:
-            try:
-                await rpc.start()
-            except OSError as error:
-                self.close()
-                raise KlayrError(f"cannot start the RPC server: {error}") from None
-        plugins = None
-        try:
+        rpc: RpcServer | None = None
+        plugins: PluginHost | None = None
+        try:  # one clean-up path, whether start-up or the loop fails or a signal arrives
+            rpc = self.rpc_server(methods)
+            if rpc is not None:
+                try:
+                    await rpc.start()
+                except OSError as error:
+                    raise KlayrError(f"cannot start the RPC server: {error}") from None
             plugins = self.plugin_host(methods, rpc)
             if plugins is not None:
                 await plugins.start()
-        except BaseException:
-            if rpc is not None:
-                await rpc.stop()
-            self.close()
-            raise
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            # Not the main thread, or a platform without signal handlers: run without them.
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._stopping.set)
-        block_time = self.config.genesis.block_time
-        try:
-            while not self._stopping.is_set():
-                now = engine.clock()
-                next_slot = (int(now) // block_time + 1) * block_time
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), timeout=max(next_slot - now, 0))
-                    break
-                except TimeoutError:
-                    pass
-                engine.pool.expire()
-                self.forge(next_slot)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                # Not the main thread, or a platform without signal handlers: run without them.
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, self._stopping.set)
+            await self._forge_every_slot(engine, self._stopping)
         finally:
             if plugins is not None:
                 await plugins.stop()
             if rpc is not None:
                 await rpc.stop()
             self.close()
+
+    async def _forge_every_slot(self, engine: Engine, stopping: asyncio.Event) -> None:
+        block_time = self.config.genesis.block_time
+        while not stopping.is_set():
+            now = engine.clock()
+            next_slot = (int(now) // block_time + 1) * block_time
+            try:
+                await asyncio.wait_for(stopping.wait(), timeout=max(next_slot - now, 0))
+                return
+            except TimeoutError:
+                pass
+            engine.pool.expire()
+            self.forge(next_slot)
 
     def rpc_methods(self) -> RpcMethods:
         """The RPC methods over the started engine (shared by the RPC server and plugins)."""
