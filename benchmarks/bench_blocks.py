@@ -15,8 +15,10 @@ ratio of commit time (roots + write) at the largest state to the smallest.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -46,6 +48,7 @@ from klayr_py.state_machine.parallel_roots import EventRootWorker  # noqa: E402
 CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)
 FILL_BATCH = 50_000
+WARM_UP_BLOCKS = 2
 
 
 def _header(height: int) -> BlockHeader:
@@ -99,18 +102,54 @@ def _fill(state: StateStore, module: HelloModule, keys: int) -> int:
     return height
 
 
-def run(state_size: int, block_size: int, blocks: int, parallel: bool) -> dict[str, float]:
-    """Fill a state of ``state_size`` keys, then time ``blocks`` blocks."""
-    with tempfile.TemporaryDirectory() as tmp, LevelDB(os.path.join(tmp, "state")) as db:
+def run(
+    state_size: int,
+    block_size: int,
+    blocks: int,
+    parallel: bool,
+    fill_cache: str | None = None,
+    profile: str | None = None,
+) -> dict[str, float]:
+    """Fill a state of ``state_size`` keys (or copy it from ``fill_cache``), then time ``blocks``
+    blocks."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "state")
+        cached = os.path.join(fill_cache, f"state-{state_size}") if fill_cache else None
+        started = time.perf_counter()
+        if cached and os.path.isdir(cached):
+            shutil.copytree(cached, path)
+        with LevelDB(path) as db:
+            module = HelloModule()
+            machine = StateMachine()
+            machine.register_module(module)
+            machine.init({}, {})
+            state = StateStore(db)
+            height = state.height + 1
+            if height == 0:
+                height = _fill(state, module, state_size)
+                db.compact()  # steady state: no background compaction during the timed blocks
+        if cached and not os.path.isdir(cached):
+            shutil.copytree(path, cached)
+        fill_seconds = time.perf_counter() - started
+        return _time_blocks(path, height, block_size, blocks, parallel, fill_seconds, profile)
+
+
+def _time_blocks(
+    path: str,
+    height: int,
+    block_size: int,
+    blocks: int,
+    parallel: bool,
+    fill_seconds: float,
+    profile: str | None,
+) -> dict[str, float]:
+    with LevelDB(path) as db:
         module = HelloModule()
         machine = StateMachine()
         machine.register_module(module)
         machine.init({}, {})
         state = StateStore(db)
-        started = time.perf_counter()
-        height = _fill(state, module, state_size)
-        db.compact()  # steady state: no background compaction during the timed blocks
-        fill_seconds = time.perf_counter() - started
+        state.warm_page_cache()  # as a node does at start
         worker = EventRootWorker() if parallel else None
         executor = BlockExecutor(machine, state, CHAIN_ID, event_root_worker=worker)
         schema = module.commands[0].schema
@@ -118,7 +157,15 @@ def run(state_size: int, block_size: int, blocks: int, parallel: bool) -> dict[s
         _time_calls(executor, "_finish", roots_seconds)  # every root of the block
         if worker is not None:
             worker.start()  # spawned outside the timing
+        for w in range(WARM_UP_BLOCKS):  # fills the page cache, as in a node that has been running
+            transactions = _transactions(block_size, 1_000_000 + w, schema)
+            executor.commit(executor.execute(_header(height), BlockAssets(), transactions))
+            height += 1
+        roots_seconds.clear()
         executes, commits, roots = [], [], []
+        profiler = cProfile.Profile() if profile else None
+        if profiler is not None:
+            profiler.enable()
         for b in range(blocks):
             transactions = _transactions(block_size, b + 1, schema)
             t0 = time.perf_counter()
@@ -132,6 +179,9 @@ def run(state_size: int, block_size: int, blocks: int, parallel: bool) -> dict[s
             executes.append(t1 - t0 - block_roots)
             commits.append(t2 - t1)
             height += 1
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
         if worker is not None:
             worker.close()
         execute, root, commit = map(statistics.median, (executes, roots, commits))
@@ -169,6 +219,11 @@ def main() -> None:
         action="store_true",
         help="compute the event root in a worker process while the state root is computed",
     )
+    parser.add_argument(
+        "--fill-cache",
+        help="keep each filled state in this directory and copy it on later runs (faster)",
+    )
+    parser.add_argument("--profile", help="write a cProfile of the timed blocks to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.state_sizes.split(",")]
     print(
@@ -183,7 +238,9 @@ def main() -> None:
     )
     results = {}
     for size in sizes:
-        results[size] = run(size, args.block_size, args.blocks, args.parallel_roots)
+        results[size] = run(
+            size, args.block_size, args.blocks, args.parallel_roots, args.fill_cache, args.profile
+        )
         r = results[size]
         print(
             f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}"

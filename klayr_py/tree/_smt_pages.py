@@ -76,6 +76,31 @@ def _parse_page(page: bytes, located: dict[bytes, tuple[bytes, int]]) -> None:
             offset = start + from_bytes(page[start - 4 : start], "big")
 
 
+def page_children(page: bytes, page_height: int) -> list[bytes]:
+    """Hashes of the pages directly below ``page``: the non-empty children of the branches on
+    its last level, left to right."""
+    located: dict[bytes, tuple[bytes, int]] = {}
+    _parse_page(page, located)
+    children: list[bytes] = []
+    deepest = page_height - 1
+
+    def visit(node_hash: bytes, level: int) -> None:
+        _, offset = located[node_hash]
+        if page[offset + 36] != BRANCH_TAG:
+            return
+        for child in (page[offset + 37 : offset + 69], page[offset + 69 : offset + 101]):
+            if child == EMPTY_HASH:
+                continue
+            if level == deepest:
+                children.append(child)
+            else:
+                visit(child, level + 1)
+
+    if page:
+        visit(page[:32], 0)
+    return children
+
+
 _BRANCH_SIZE = (65).to_bytes(4, "big")
 
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 
-from klayr_py.errors import TreeError
+from klayr_py.errors import NotFoundError, TreeError
 from klayr_py.tree._hash import EMPTY_HASH
-from klayr_py.tree._smt_pages import PageReader, write_pages
+from klayr_py.tree._smt_pages import PageReader, page_children
 from klayr_py.tree.node_store import NodeStore
 from klayr_py.tree.smt_proof import SparseMerkleProof, generate_proof, verify_proof
 
@@ -46,7 +47,8 @@ _LEAF = 1
 _BRANCH = 2
 _UNKNOWN = 3  # an untouched child: only its hash is known; read it only if its kind matters
 
-_Node = tuple[int, bytes]
+_Node = tuple[int, bytes, bytes]  # kind, hash, fragment (see _apply_changes)
+_BRANCH_HEAD = (65).to_bytes(4, "big") + _BRANCH_TAG  # a branch entry after its hash
 
 
 class SparseMerkleTree:
@@ -75,6 +77,24 @@ class SparseMerkleTree:
         the tree together, so paths they share are read and hashed once.
         """
         return _apply_changes(self._db, root, changes, self.key_length, self.page_height)
+
+    def pages(self, root: bytes) -> Iterator[bytes]:
+        """The hashes of the pages of the tree under ``root``, top down, level by level.
+
+        Each page is read from the store as it is yielded, so consuming a prefix of the walk (say,
+        to fill a cache with the upper levels, which every update reads) reads only that prefix.
+        """
+        if root == EMPTY_HASH:
+            return
+        get = self._db.get
+        queue = deque([root])
+        while queue:
+            page_hash = queue.popleft()
+            page = get(page_hash)
+            if page is None:
+                raise TreeError(f"tree page {page_hash.hex()} is not in the store")
+            yield page_hash
+            queue.extend(page_children(page, self.page_height))
 
     def prove(self, root: bytes, keys: Sequence[bytes]) -> SparseMerkleProof:
         """An inclusion or non-inclusion proof for ``keys`` under ``root``, as Klayr's."""
@@ -155,7 +175,14 @@ def _apply_changes(
     key_length: int,
     page_height: int = 4,
 ) -> bytes:
-    """Walk the sorted changed keys down from ``root`` together; write new nodes; the new root."""
+    """Walk the sorted changed keys down from ``root`` together; write new pages; the new root.
+
+    The walk reads pages as bytes and never parses them: a node is known by its page and the
+    extent ``[start, end)`` of its subtree in that page (pages are pre-order: a branch's left child
+    follows its entry, its right child is found by its hash). On the way back up each returned
+    node carries its *fragment*, the bytes of its subtree down to its page's last level, so a new
+    page is the concatenation of new entries and runs of old pages, written when its top is done.
+    """
     if not changes:
         return root
     keys = sorted(changes)
@@ -167,103 +194,264 @@ def _apply_changes(
     values = [changes[key] for key in keys]
     ints = [int.from_bytes(key, "big") for key in keys]
     top_bit = key_length * 8 - 1
-    reader = PageReader(db)
-    locate = reader.locate
-    created: dict[bytes, bytes] = {}
+    get = db.get
+    put = db.set
     sha256 = hashlib.sha256
     empty = EMPTY_HASH
+    leaf_prefix = LEAF_PREFIX
+    branch_prefix = BRANCH_PREFIX
+    branch_head = _BRANCH_HEAD
+    deepest = page_height - 1
     key_end = 37 + key_length  # a leaf's key in its page entry ends here
 
     # The helpers below are closures over the sorted changes: this is the hot loop of a block
-    # commit, and closures keep Python's per-node overhead low.
+    # commit, and closures keep Python's per-node overhead low. A node is handed back to its
+    # parent as (kind, hash, fragment); an untouched child's fragment is its run of the old page,
+    # or b"" when it is the top of a page of its own.
 
-    def split(lo: int, hi: int, depth: int) -> int:
-        """Index of the first key in [lo, hi) whose bit ``depth`` is 1 (they share bits < depth)."""
-        shift = top_bit - depth
-        return bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
+    def read_page(node_hash: bytes) -> bytes:
+        page = get(node_hash)
+        if page is None:
+            raise NotFoundError(f"tree page {node_hash.hex()} is not in the store")
+        if page[:32] != node_hash:
+            raise TreeError(f"tree page {node_hash.hex()} does not start with its own node")
+        return page
 
-    def new_leaf(i: int) -> bytes:
-        record = keys[i] + values[i]
-        node_hash = sha256(LEAF_PREFIX + record).digest()
-        created[node_hash] = _LEAF_TAG + record
-        return node_hash
-
-    def new_branch(left: bytes, right: bytes) -> bytes:
+    def branch(
+        left: bytes,
+        left_frag: bytes,
+        left_new: bool,
+        right: bytes,
+        right_frag: bytes,
+        right_new: bool,
+        level: int,
+    ) -> _Node:
+        """A new branch at ``level`` of its page; its children's pages are written if it is the
+        page's last level and they are new (or moved)."""
         children = left + right
-        node_hash = sha256(BRANCH_PREFIX + children).digest()
-        created[node_hash] = _BRANCH_TAG + children
-        return node_hash
+        node_hash = sha256(branch_prefix + children).digest()
+        if level < deepest:
+            return _BRANCH, node_hash, node_hash + branch_head + children + left_frag + right_frag
+        if left_new and left != empty:
+            put(left, left_frag)
+        if right_new and right != empty:
+            put(right, right_frag)
+        return _BRANCH, node_hash, node_hash + branch_head + children
 
-    def is_leaf(node_hash: bytes) -> bool:
-        page, offset = locate(node_hash)
-        return page[offset + 36] == 0
+    def leaf_entry(kind: int, node_hash: bytes, frag: bytes) -> bytes:
+        """The entry of ``node_hash`` if it is a leaf, else b"" (reads its page if needed)."""
+        if kind == _LEAF:
+            return frag
+        if kind == _UNKNOWN:
+            if not frag:
+                frag = read_page(node_hash)
+            if frag[36] == 0:
+                return frag
+        return b""
 
-    def join(left_kind: int, left: bytes, right_kind: int, right: bytes) -> _Node:
+    def join(left: _Node, left_new: bool, right: _Node, right_new: bool, level: int) -> _Node:
         """The parent of two subtrees, keeping the tree compact (a lone leaf moves up)."""
-        if left == empty:
-            if right == empty:
-                return _EMPTY, empty
-            if right_kind == _LEAF or (right_kind == _UNKNOWN and is_leaf(right)):
-                return _LEAF, right
-        elif right == empty and (left_kind == _LEAF or (left_kind == _UNKNOWN and is_leaf(left))):
-            return _LEAF, left
-        return _BRANCH, new_branch(left, right)
+        left_hash = left[1]
+        right_hash = right[1]
+        if left_hash == empty:
+            if right_hash == empty:
+                return _EMPTY, empty, b""
+            entry = leaf_entry(*right)
+            if entry:
+                return _LEAF, right_hash, entry
+        elif right_hash == empty:
+            entry = leaf_entry(*left)
+            if entry:
+                return _LEAF, left_hash, entry
+        return branch(left_hash, left[2], left_new, right_hash, right[2], right_new, level)
 
-    def build(lo: int, hi: int, depth: int, leaf_int: int, leaf_hash: bytes) -> _Node:
+    def build(
+        lo: int, hi: int, depth: int, leaf_int: int, leaf_hash: bytes, leaf_frag: bytes
+    ) -> _Node:
         """The subtree at ``depth`` made of changes[lo:hi] and, unless ``leaf_hash`` is b"", an
-        existing leaf with key ``leaf_int`` that a change of the same key replaces."""
+        existing leaf (key ``leaf_int``, entry ``leaf_frag``) that a change of its key replaces."""
         if leaf_hash:
             i = bisect_left(ints, leaf_int, lo, hi)
             if i < hi and ints[i] == leaf_int:
                 leaf_hash = b""
         count = hi - lo
         if count == 0:
-            return (_LEAF, leaf_hash) if leaf_hash else (_EMPTY, empty)
+            return (_LEAF, leaf_hash, leaf_frag) if leaf_hash else (_EMPTY, empty, b"")
         if count == 1:
             if not leaf_hash:
-                return (_LEAF, new_leaf(lo)) if values[lo] else (_EMPTY, empty)
+                value = values[lo]
+                if not value:
+                    return _EMPTY, empty, b""
+                record = keys[lo] + value
+                node_hash = sha256(leaf_prefix + record).digest()
+                size = (len(record) + 1).to_bytes(4, "big")
+                return _LEAF, node_hash, node_hash + size + _LEAF_TAG + record
             if not values[lo]:
-                return _LEAF, leaf_hash  # deleting a key that is not there
-        mid = split(lo, hi, depth)
-        if leaf_hash and (leaf_int >> (top_bit - depth)) & 1:
-            left = build(lo, mid, depth + 1, 0, b"")
-            right = build(mid, hi, depth + 1, leaf_int, leaf_hash)
-        else:
-            left = build(lo, mid, depth + 1, leaf_int, leaf_hash)
-            right = build(mid, hi, depth + 1, 0, b"")
-        return join(left[0], left[1], right[0], right[1])
-
-    located_get = reader.located.get
-    branch_prefix = BRANCH_PREFIX
-    branch_tag = _BRANCH_TAG
-
-    def walk(node_hash: bytes, lo: int, hi: int, depth: int) -> _Node:
-        """Apply changes[lo:hi] to the stored subtree ``node_hash`` at ``depth``."""
-        if node_hash == empty:
-            return build(lo, hi, depth, 0, b"")
-        page, offset = located_get(node_hash) or locate(node_hash)
-        if page[offset + 36] == 0:  # a leaf
-            leaf_int = int.from_bytes(page[offset + 37 : offset + key_end], "big")
-            return build(lo, hi, depth, leaf_int, node_hash)
-        left = page[offset + 37 : offset + 69]
-        right = page[offset + 69 : offset + 101]
-        shift = top_bit - depth  # split(lo, hi, depth), inlined: once per node on the paths
+                return _LEAF, leaf_hash, leaf_frag  # deleting a key that is not there
+        shift = top_bit - depth
         mid = bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
-        depth += 1
-        left_kind, new_left = walk(left, lo, mid, depth) if mid > lo else (_UNKNOWN, left)
-        right_kind, new_right = walk(right, mid, hi, depth) if hi > mid else (_UNKNOWN, right)
-        if new_left == left and new_right == right:
-            return _BRANCH, node_hash
-        if new_left != empty and new_right != empty:  # join's common case, inlined
-            children = new_left + new_right
-            new_hash = sha256(branch_prefix + children).digest()
-            created[new_hash] = branch_tag + children
-            return _BRANCH, new_hash
-        return join(left_kind, new_left, right_kind, new_right)
+        if leaf_hash and (leaf_int >> shift) & 1:
+            left = build(lo, mid, depth + 1, 0, b"", b"")
+            right = build(mid, hi, depth + 1, leaf_int, leaf_hash, leaf_frag)
+        else:
+            left = build(lo, mid, depth + 1, leaf_int, leaf_hash, leaf_frag)
+            right = build(mid, hi, depth + 1, 0, b"", b"")
+        # Everything below is new or moved: at a page boundary, (re)write it.
+        return join(left, True, right, True, depth % page_height)
 
-    new_root = walk(root, 0, len(keys), 0)[1]
-    if new_root != root:
-        # Not only when nodes were created: a deletion can create none and still move a leaf up
-        # to a page boundary or to the root, where it must now be a page of its own.
-        write_pages(new_root, created, reader.located, db.set, page_height)
+    def one_key(node_hash: bytes, page: bytes, start: int, end: int, i: int, depth: int) -> _Node:
+        """``walk`` for one change that sets a value: most of a block's nodes are on such paths
+        (below the depth where the changed keys part). Goes down in a loop, remembering the
+        siblings, then hashes back up; setting a value never leaves a lone leaf to lift."""
+        key_int = ints[i]
+        top = node_hash, page, start, end
+        path: list[tuple[int, int, bytes, bytes]] = []  # level, bit, sibling, sibling's fragment
+        append = path.append
+        while True:
+            if page[start + 36] == 0:  # the leaf on the path: replaced, or pushed down
+                leaf_int = int.from_bytes(page[start + 37 : start + key_end], "big")
+                bottom = build(i, i + 1, depth, leaf_int, node_hash, page[start:end])
+                if bottom[1] == node_hash:  # the same value again: nothing changes
+                    node_hash, page, start, end = top
+                    return (_BRANCH if path else _LEAF), node_hash, page[start:end]
+                break
+            left = page[start + 37 : start + 69]
+            right = page[start + 69 : start + 101]
+            level = depth % page_height
+            depth += 1
+            if (key_int >> (top_bit - depth + 1)) & 1:
+                if right == empty:
+                    append((level, 1, left, page[start + 101 : end] if level < deepest else b""))
+                    bottom = build(i, i + 1, depth, 0, b"", b"")
+                    break
+                node_hash = right
+                if level < deepest:
+                    child = start + 101
+                    if left == empty:
+                        append((level, 1, left, b""))
+                        start = child
+                    else:
+                        start = page.find(right, child)
+                        append((level, 1, left, page[child:start]))
+                else:
+                    append((level, 1, left, b""))
+            else:
+                if left == empty:
+                    append((level, 0, right, page[start + 101 : end] if level < deepest else b""))
+                    bottom = build(i, i + 1, depth, 0, b"", b"")
+                    break
+                node_hash = left
+                if level < deepest:
+                    child = start + 101
+                    if right == empty:
+                        append((level, 0, right, b""))
+                    else:
+                        split = page.find(right, child)
+                        append((level, 0, right, page[split:end]))
+                        end = split
+                    start = child
+                else:
+                    append((level, 0, right, b""))
+            if level == deepest:
+                page = read_page(node_hash)
+                start = 0
+                end = len(page)
+        kind, current, frag = bottom
+        for level, bit, sibling, sibling_frag in reversed(path):
+            children = sibling + current if bit else current + sibling
+            node_hash = sha256(branch_prefix + children).digest()
+            if level < deepest:
+                if bit:
+                    frag = node_hash + branch_head + children + sibling_frag + frag
+                else:
+                    frag = node_hash + branch_head + children + frag + sibling_frag
+            else:
+                put(current, frag)  # new, and the top of a page
+                frag = node_hash + branch_head + children
+            current = node_hash
+        return (_BRANCH if path else kind), current, frag
+
+    def walk(
+        node_hash: bytes, page: bytes, start: int, end: int, lo: int, hi: int, depth: int
+    ) -> _Node:
+        """Apply changes[lo:hi] to the stored subtree ``node_hash`` at ``depth``, whose subtree is
+        ``page[start:end]``."""
+        if hi - lo == 1 and values[lo]:
+            return one_key(node_hash, page, start, end, lo, depth)
+        if page[start + 36] == 0:  # a leaf
+            leaf_int = int.from_bytes(page[start + 37 : start + key_end], "big")
+            return build(lo, hi, depth, leaf_int, node_hash, page[start:end])
+        left = page[start + 37 : start + 69]
+        right = page[start + 69 : start + 101]
+        shift = top_bit - depth
+        mid = bisect_left(ints, ((ints[lo] >> shift) | 1) << shift, lo, hi)
+        level = depth % page_height
+        depth += 1
+        if level < deepest:
+            # The children are in this page: the left one right after this entry, the right one
+            # after the left one's subtree.
+            child = start + 101
+            if left == empty:
+                left_node = _UNKNOWN, empty, b""
+                if hi > mid:
+                    right_node = walk(right, page, child, end, mid, hi, depth)
+                else:
+                    right_node = _UNKNOWN, right, page[child:end]
+                if mid > lo:
+                    left_node = build(lo, mid, depth, 0, b"", b"")
+            else:
+                split = page.find(right, child) if right != empty else end
+                if mid > lo:
+                    left_node = walk(left, page, child, split, lo, mid, depth)
+                else:
+                    left_node = _UNKNOWN, left, page[child:split]
+                if right == empty:
+                    right_node = (
+                        build(mid, hi, depth, 0, b"", b"") if hi > mid else (_UNKNOWN, empty, b"")
+                    )
+                elif hi > mid:
+                    right_node = walk(right, page, split, end, mid, hi, depth)
+                else:
+                    right_node = _UNKNOWN, right, page[split:end]
+        else:
+            # The children are the tops of pages of their own.
+            if mid == lo:
+                left_node = _UNKNOWN, left, b""
+            elif left == empty:
+                left_node = build(lo, mid, depth, 0, b"", b"")
+            else:
+                child_page = read_page(left)
+                left_node = walk(left, child_page, 0, len(child_page), lo, mid, depth)
+            if hi == mid:
+                right_node = _UNKNOWN, right, b""
+            elif right == empty:
+                right_node = build(mid, hi, depth, 0, b"", b"")
+            else:
+                child_page = read_page(right)
+                right_node = walk(right, child_page, 0, len(child_page), mid, hi, depth)
+        new_left = left_node[1]
+        new_right = right_node[1]
+        if new_left == left and new_right == right:
+            return _BRANCH, node_hash, page[start:end]
+        if new_left != empty and new_right != empty:  # join's common case, inlined
+            return branch(
+                new_left,
+                left_node[2],
+                new_left != left,
+                new_right,
+                right_node[2],
+                new_right != right,
+                level,
+            )
+        return join(left_node, new_left != left, right_node, new_right != right, level)
+
+    if root == empty:
+        _, new_root, frag = build(0, len(keys), 0, 0, b"", b"")
+    else:
+        root_page = read_page(root)
+        _, new_root, frag = walk(root, root_page, 0, len(root_page), 0, len(keys), 0)
+    if new_root != root and new_root != empty:
+        # The root is always the top of a page. (Also when the update made no node: a deletion
+        # can lift a leaf to the root.)
+        put(new_root, frag)
     return new_root
