@@ -49,6 +49,7 @@ CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)
 FILL_BATCH = 50_000
 WARM_UP_BLOCKS = 2
+PAGE_CACHE_MB = 512
 
 
 def _header(height: int) -> BlockHeader:
@@ -76,7 +77,7 @@ def _transactions(count: int, salt: int, schema: dict[str, object]) -> list[Tran
     Signatures are not checked here, so a 64-byte placeholder keeps the bytes realistic.
     """
     params = codec.encode(schema, {"message": "hello from the benchmark"})
-    return [
+    built = [
         Transaction(
             module="hello",
             command="createHello",
@@ -88,6 +89,8 @@ def _transactions(count: int, salt: int, schema: dict[str, object]) -> list[Tran
         )
         for i in range(count)
     ]
+    # Decoded from bytes, as a node's pool receives them (which keeps their encoding).
+    return [Transaction.from_bytes(transaction.get_bytes()) for transaction in built]
 
 
 def _fill(state: StateStore, module: HelloModule, keys: int) -> int:
@@ -148,13 +151,15 @@ def _time_blocks(
         machine = StateMachine()
         machine.register_module(module)
         machine.init({}, {})
-        state = StateStore(db)
+        state = StateStore(db, page_cache_size=PAGE_CACHE_MB * 1024 * 1024)
         state.warm_page_cache()  # as a node does at start
         worker = EventRootWorker() if parallel else None
         executor = BlockExecutor(machine, state, CHAIN_ID, event_root_worker=worker)
         schema = module.commands[0].schema
         roots_seconds: list[float] = []
         _time_calls(executor, "_finish", roots_seconds)  # every root of the block
+        state_root_seconds: list[float] = []
+        _time_calls(state, "prepare_commit", state_root_seconds)  # the state root alone
         if worker is not None:
             worker.start()  # spawned outside the timing
         for w in range(WARM_UP_BLOCKS):  # fills the page cache, as in a node that has been running
@@ -162,7 +167,8 @@ def _time_blocks(
             executor.commit(executor.execute(_header(height), BlockAssets(), transactions))
             height += 1
         roots_seconds.clear()
-        executes, commits, roots = [], [], []
+        state_root_seconds.clear()
+        executes, commits, roots, state_roots = [], [], [], []
         profiler = cProfile.Profile() if profile else None
         if profiler is not None:
             profiler.enable()
@@ -175,6 +181,8 @@ def _time_blocks(
             t2 = time.perf_counter()
             block_roots = sum(roots_seconds)
             roots_seconds.clear()
+            state_roots.append(sum(state_root_seconds))
+            state_root_seconds.clear()
             roots.append(block_roots)
             executes.append(t1 - t0 - block_roots)
             commits.append(t2 - t1)
@@ -189,6 +197,7 @@ def _time_blocks(
             "fill_s": fill_seconds,
             "execute_ms": execute * 1000,
             "roots_ms": root * 1000,
+            "state_root_ms": statistics.median(state_roots) * 1000,
             "commit_ms": commit * 1000,
             "tx_per_s": block_size / (execute + root + commit),
         }
@@ -223,8 +232,13 @@ def main() -> None:
         "--fill-cache",
         help="keep each filled state in this directory and copy it on later runs (faster)",
     )
+    parser.add_argument(
+        "--page-cache-mb", type=int, default=512, help="the state store's tree page cache"
+    )
     parser.add_argument("--profile", help="write a cProfile of the timed blocks to this file")
     args = parser.parse_args()
+    global PAGE_CACHE_MB
+    PAGE_CACHE_MB = args.page_cache_mb
     sizes = [int(s) for s in args.state_sizes.split(",")]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -233,7 +247,7 @@ def main() -> None:
     if args.parallel_roots:
         print("event root computed in a worker process, in parallel with the state root")
     print(
-        f"{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}"
+        f"{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}{'(state)':>9}"
         f"{'write ms':>10}{'tx/s':>8}"
     )
     results = {}
@@ -243,7 +257,7 @@ def main() -> None:
         )
         r = results[size]
         print(
-            f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}"
+            f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}{r['state_root_ms']:>9.1f}"
             f"{r['commit_ms']:>10.1f}{r['tx_per_s']:>8,.0f}"
         )
     small, large = results[sizes[0]], results[sizes[-1]]

@@ -50,7 +50,11 @@ class Transaction:
     @classmethod
     def from_bytes(cls, data: bytes) -> Transaction:
         """Decode Klayr's encoding strictly; a flaw raises :class:`CodecError` naming the field."""
-        return cls.from_dict(codec.decode(TRANSACTION_SCHEMA, data))
+        transaction = cls.from_dict(codec.decode(TRANSACTION_SCHEMA, data))
+        # Strict decoding accepts only the canonical encoding, so ``data`` is what get_bytes()
+        # would encode again: kept, the ID costs one hash.
+        transaction.__dict__["_bytes"] = bytes(data)
+        return transaction
 
     @classmethod
     def from_dict(cls, value: Mapping[str, Any]) -> Transaction:

@@ -179,6 +179,7 @@ class Application:
             nonce_reader=auth_nonce_reader(self.state_machine),
             signature_workers=self.config.system.signature_workers,
             parallel_roots=self.config.system.parallel_roots,
+            state_cache_size=self.config.system.state_cache_size * 1024 * 1024,
             logger=logging.getLogger("klayr_py.engine"),
         )
         try:

@@ -59,6 +59,9 @@ class SystemConfig(_Section):
     parallel_roots: bool = False
     """Compute a large block's event root in a worker process while the state root is computed
     (klayr_py only; pays off on two cores or more)."""
+    state_cache_size: int = Field(default=512, ge=0)
+    """MiB of state-tree pages kept in memory (klayr_py only). The tree of 10^6 keys is about
+    320 MiB; pages that do not fit are read from LevelDB, several times slower."""
 
 
 class RpcConfig(_Section):

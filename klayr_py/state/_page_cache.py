@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from klayr_py.db import Database
 from klayr_py.state.keys import PREFIX_SMT
 
-DEFAULT_PAGE_CACHE_SIZE = 256 * 1024 * 1024
+DEFAULT_PAGE_CACHE_SIZE = 512 * 1024 * 1024
 """Bytes of pages kept in memory by default. The whole tree of 10^6 keys is 655,000 pages, 316 MiB
-as this cache counts them; 256 MiB keeps about 80% of the pages a block reads in memory."""
+as this cache counts them (256 MiB kept about 80% of the pages a block reads). The cache only
+holds pages that were read or written, so a small state costs only its own size."""
 
 _ENTRY_OVERHEAD = 120  # bytes a cache entry costs beyond its page: key object, dict slot, links
 

@@ -8,6 +8,10 @@ page key is a node hash, and pages are as immutable as nodes). A page is the con
 ``d + page_height`` are the roots of their own pages. Reading one page brings in up to
 ``2**page_height - 1`` nodes, so a path of length L costs about L / page_height reads.
 
+Entries are in pre-order (a node, then its left subtree, then its right subtree, within the page),
+so an update finds a branch's left child right after its entry and its right child by its hash,
+and copies an unchanged subtree into a new page as one run of bytes.
+
 Every node at a depth that is a multiple of ``page_height`` -- the root included -- must be the
 top of a stored page, since a reader finds any other node only inside the page above it. A
 branch's depth is fixed by its subtree (the bit where its keys first differ, less the single-child
@@ -18,8 +22,6 @@ pushes it down. A leaf on a boundary is a page of one node, the same bytes at an
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from klayr_py.errors import NotFoundError
 from klayr_py.tree._hash import EMPTY_HASH
@@ -34,7 +36,7 @@ class PageReader:
 
     Pages are not split into records: ``located`` maps the hash of every node of the pages read
     to ``(page, offset of its entry)``, and a record is sliced from its page only when needed.
-    :func:`write_pages` copies unchanged subtrees from there as runs of bytes.
+    Proofs read through it; updates navigate pages by offset (see ``sparse_merkle_tree``).
     """
 
     def __init__(self, db: NodeStore) -> None:
@@ -99,95 +101,3 @@ def page_children(page: bytes, page_height: int) -> list[bytes]:
     if page:
         visit(page[:32], 0)
     return children
-
-
-_BRANCH_SIZE = (65).to_bytes(4, "big")
-
-
-def write_pages(
-    root: bytes,
-    created: dict[bytes, bytes],
-    located: dict[bytes, tuple[bytes, int]],
-    put: Callable[[bytes, bytes], None],
-    page_height: int,
-) -> None:
-    """Store the pages of the tree under ``root`` that hold nodes made by an update.
-
-    ``created`` holds the records of new nodes and ``located`` where the nodes read while updating
-    are (see :class:`PageReader`). A page is written when its root is new, or is a leaf read by
-    the update (the root included): an update moves a leaf only when it reads it, so every leaf
-    that may have moved to a page boundary is there, and writing a one-node page again is
-    harmless. Other nodes on a boundary are untouched, so their pages are already stored and are
-    left as they are. Call this whenever the root changed, even if ``created`` is empty (a
-    deletion that lifts a leaf to the root creates no node).
-
-    A node that is not new is copied with its subtree down to the page's last level as one run of
-    its old page: pages are in pre-order and a branch never changes depth, so that run is the same
-    bytes, and the pages below it are unchanged and already stored.
-    """
-    created_get = created.get
-    located_get = located.get
-    from_bytes = int.from_bytes
-    empty = EMPTY_HASH
-    branch_tag = BRANCH_TAG
-    leaf_tag = LEAF_TAG
-    branch_size = _BRANCH_SIZE
-    deepest = page_height - 1
-
-    def needs_page(node_hash: bytes) -> bool:
-        if node_hash in created:
-            return True
-        where = located_get(node_hash)
-        return where is not None and where[0][where[1] + 36] == leaf_tag
-
-    if root == empty or not needs_page(root):
-        return
-    pending = [root]
-    parts: list[bytes] = []
-    add = parts.extend
-    append = parts.append
-
-    def emit(node_hash: bytes, level: int) -> None:
-        """Add ``node_hash`` and, below it down to the page's last level, its subtree, in
-        pre-order; queue the children past that level that need pages of their own."""
-        record = created_get(node_hash)
-        if record is None:
-            # Unchanged: the run from its entry to the end of the entry of its last descendant
-            # in pre-order (the rightmost non-empty child, down to the last level or a leaf).
-            page, start = located[node_hash]
-            end = start
-            while level < deepest and page[end + 36] == branch_tag:
-                last = page[end + 69 : end + 101]
-                if last == empty:
-                    last = page[end + 37 : end + 69]
-                where = located[last]
-                if where[0] is not page:  # cannot happen: a node is in one page of a tree
-                    raise AssertionError("tree page layout: a subtree spans two pages")
-                end = where[1]
-                level += 1
-            append(page[start : end + 36 + from_bytes(page[end + 32 : end + 36], "big")])
-            return
-        if record[0] != branch_tag:
-            add((node_hash, len(record).to_bytes(4, "big"), record))
-            return
-        add((node_hash, branch_size, record))
-        left = record[1:33]
-        right = record[33:65]
-        if level < deepest:
-            level += 1
-            if left != empty:
-                emit(left, level)
-            if right != empty:
-                emit(right, level)
-        else:
-            # Left first here, right first in the page: either way every page gets written.
-            if left != empty and needs_page(left):
-                pending.append(left)
-            if right != empty and needs_page(right):
-                pending.append(right)
-
-    while pending:
-        page_root = pending.pop()
-        emit(page_root, 0)
-        put(page_root, b"".join(parts))
-        parts.clear()

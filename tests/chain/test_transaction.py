@@ -46,6 +46,26 @@ def test_bytes_round_trip(tx: Transaction) -> None:
     assert Transaction.from_bytes(tx.get_bytes()) == tx
 
 
+def test_from_bytes_keeps_the_canonical_encoding() -> None:
+    tx = Transaction(
+        module="token",
+        command="transfer",
+        nonce=1,
+        fee=10,
+        sender_public_key=bytes(32),
+        params=b"ab",
+        signatures=[bytes(64)],
+    )
+    data = tx.get_bytes()
+    decoded = Transaction.from_bytes(bytearray(data))
+    assert decoded.get_bytes() == data and type(decoded.get_bytes()) is bytes
+    assert decoded.id == tx.id
+    nonce = data.index(bytes([0x18, 0x01]))  # field 3, varint 1
+    longer = data[:nonce] + bytes([0x18, 0x81, 0x00]) + data[nonce + 2 :]  # same value, 2 bytes
+    with pytest.raises(CodecError, match="shortest form"):
+        Transaction.from_bytes(longer)  # so kept bytes are always what get_bytes() would give
+
+
 @given(transactions())
 def test_json_round_trip(tx: Transaction) -> None:
     as_json = tx.to_json()

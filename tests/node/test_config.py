@@ -51,7 +51,7 @@ def test_every_bad_key_is_listed(tmp_path: Path) -> None:
     file.write_text(
         json.dumps(
             {
-                "system": {"logLevel": "loud", "dataPth": "x"},
+                "system": {"logLevel": "loud", "dataPth": "x", "stateCacheSize": -1},
                 "rpc": {"port": 99999},
                 "genesis": {"blockTime": 0, "chainID": "xyz"},
             }
@@ -63,12 +63,13 @@ def test_every_bad_key_is_listed(tmp_path: Path) -> None:
     for key in (
         "system.logLevel",
         "system.dataPth: unknown setting",
+        "system.stateCacheSize",
         "rpc.port",
         "genesis.blockTime",
         "genesis.chainID",
     ):
         assert key in message
-    assert "5 invalid setting(s)" in message
+    assert "6 invalid setting(s)" in message
     assert "Traceback" not in message
 
 

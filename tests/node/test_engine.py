@@ -275,8 +275,10 @@ def test_slots_rotate_between_validators(chain_dir: Path) -> None:
 def test_parallel_event_roots_give_the_same_blocks(
     chain_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    app = make_app(chain_dir, parallelRoots=True)
+    app = make_app(chain_dir, parallelRoots=True, stateCacheSize=1)
     engine = app.start()
+    assert engine.state_store.page_cache.max_bytes == 1024 * 1024
+    assert len(engine.state_store.page_cache) > 0  # warmed at start
     for nonce in range(60):  # 60 hellos x 6 events: above the worker's threshold
         engine.add_transaction(hello(app, ACCOUNTS[nonce % 4], nonce // 4, f"parallel {nonce}"))
     block = app.forge(slot_timestamp(1))

@@ -386,6 +386,31 @@ def test_page_cache_is_bounded_and_used(db: Database) -> None:
     assert StateStore(db, page_cache_size=0).state_root == state.state_root
 
 
+def test_warm_page_cache_reads_the_top_levels_first(db: Database) -> None:
+    state = StateStore(db)
+    store = state.get_store(STORE, SUB)
+    for i in range(3000):
+        store.set(i.to_bytes(4, "big"), b"v")
+    state.commit(state.prepare_commit(0))
+    root = state.state_root
+
+    cold = StateStore(db)
+    assert len(cold.page_cache) == 0
+    everything = cold.warm_page_cache()
+    assert everything == len(cold.page_cache) > 3000 // 15
+    assert cold.warm_page_cache() == everything  # all hits now: nothing more to read
+
+    few = StateStore(db)
+    assert few.warm_page_cache(max_pages=3) == 3 == len(few.page_cache)
+    assert few.page_cache.get(root) is not None  # the root page comes first
+
+    small = StateStore(db, page_cache_size=10_000)
+    read = small.warm_page_cache()
+    assert 0 < read < everything
+    assert read == len(small.page_cache)  # it stopped before the cache evicted anything
+    assert small.page_cache.get(root) is not None
+
+
 def test_diff_encoding_is_klayrs_schema() -> None:
     from klayr_py import codec
 

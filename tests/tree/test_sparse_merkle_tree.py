@@ -565,6 +565,57 @@ def test_every_root_stays_provable_and_updatable(
             check_provable(roots[j], target)
 
 
+def _pages_of(tree: SparseMerkleTree, store: InMemoryNodeStore, root: bytes) -> dict[bytes, bytes]:
+    pages: dict[bytes, bytes] = {}
+    for page_hash in tree.pages(root):
+        assert page_hash not in pages  # each page once
+        page = store.get(page_hash)
+        assert page is not None
+        pages[page_hash] = page
+    return pages
+
+
+@pytest.mark.parametrize("page_height", [1, 2, 3, 4])
+@settings(max_examples=40, deadline=None)
+@given(batches=st.lists(history_changes, min_size=1, max_size=6), data=st.data())
+def test_pages_do_not_depend_on_the_history(
+    page_height: int, batches: list[dict[bytes, bytes]], data: st.DataObject
+) -> None:
+    """The pages an update writes (new entries between runs of old pages, leaves lifted to or
+    pushed down to page tops) are the very pages the same keys give when written at once."""
+    store = InMemoryNodeStore()
+    tree = SparseMerkleTree(store, page_height=page_height)
+    root = EMPTY_HASH
+    state: dict[bytes, bytes] = {}
+    for batch in batches:
+        if data.draw(st.booleans(), label="prune") and state:
+            keep = data.draw(st.sampled_from(sorted(state)), label="kept key")
+            batch = {k: b"" for k in state if k != keep}
+        root = tree.update(root, batch)
+        state = {k: v for k, v in {**state, **batch}.items() if v}
+        fresh_store = InMemoryNodeStore()
+        fresh = SparseMerkleTree(fresh_store, page_height=page_height)
+        fresh_root = fresh.update(EMPTY_HASH, state)
+        assert root == fresh_root
+        assert _pages_of(tree, store, root) == _pages_of(fresh, fresh_store, fresh_root)
+        assert len(fresh_store) == len(_pages_of(fresh, fresh_store, fresh_root))
+
+
+def test_pages_walks_top_down() -> None:
+    rng = random.Random(7)
+    store = InMemoryNodeStore()
+    tree = SparseMerkleTree(store)
+    root = tree.update(EMPTY_HASH, {rng.randbytes(32): rng.randbytes(8) for _ in range(500)})
+    walked = list(tree.pages(root))
+    assert walked[0] == root
+    assert len(walked) == len(store)  # one update from empty writes exactly its pages
+    assert list(tree.pages(EMPTY_HASH)) == []
+    broken = InMemoryNodeStore()
+    broken.set(root, store.get(root) or b"")
+    with pytest.raises(TreeError, match="not in the store"):
+        list(SparseMerkleTree(broken).pages(root))
+
+
 def test_docs_example_runs() -> None:
     """The example in docs/tree.md runs as written."""
     text = (Path(__file__).resolve().parents[2] / "docs" / "tree.md").read_text()
