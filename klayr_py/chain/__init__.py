@@ -7,7 +7,12 @@ from klayr_py.chain.block import Block
 from klayr_py.chain.block_assets import BlockAsset, BlockAssets
 from klayr_py.chain.block_header import AggregateCommit, BlockHeader
 from klayr_py.chain.event import Event, command_execution_result_event, standard_event_data
-from klayr_py.chain.roots import compute_event_root, compute_transaction_root, index_events
+from klayr_py.chain.roots import (
+    EventRootBuilder,
+    compute_event_root,
+    compute_transaction_root,
+    index_events,
+)
 from klayr_py.chain.transaction import Transaction
 from klayr_py.errors import BlockError, ChainError, EventError, TransactionError
 
@@ -21,6 +26,7 @@ __all__ = [
     "ChainError",
     "Event",
     "EventError",
+    "EventRootBuilder",
     "Transaction",
     "TransactionError",
     "command_execution_result_event",

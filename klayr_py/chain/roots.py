@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from klayr_py.chain.constants import (
     EVENT_KEY_LENGTH,
@@ -23,10 +23,15 @@ from klayr_py.chain.constants import (
 )
 from klayr_py.chain.event import Event
 from klayr_py.chain.transaction import Transaction
-from klayr_py.errors import EventError
-from klayr_py.tree import merkle_root, sparse_merkle_root
+from klayr_py.errors import EventError, TreeError
+from klayr_py.tree import SparseMerkleRootBuilder, merkle_root, sparse_merkle_root
 
-__all__ = ["compute_event_root", "compute_transaction_root", "index_events"]
+__all__ = [
+    "EventRootBuilder",
+    "compute_event_root",
+    "compute_transaction_root",
+    "index_events",
+]
 
 _sha256 = hashlib.sha256
 _TOPIC_HASH_LENGTH = EVENT_TOPIC_HASH_LENGTH_BYTES
@@ -49,12 +54,52 @@ def compute_event_root(events: Iterable[Event]) -> bytes:
     without topics) gives sha256(b""). Raises :class:`EventError` for more than
     ``MAX_EVENTS_PER_BLOCK`` events or two leaves with one key (events sharing an index).
     """
-    # Event.key_pairs inlined (this runs for every event of every block), with each topic's
-    # hash computed once per block: a transaction's events all carry its ID as a topic.
     leaves: dict[bytes, bytes] = {}
-    topic_prefixes: dict[bytes, bytes] = {}
-    for count, event in enumerate(events, 1):
-        if count > MAX_EVENTS_PER_BLOCK:
+    _add_leaves(events, 0, {}, leaves)
+    return sparse_merkle_root(leaves, EVENT_KEY_LENGTH)
+
+
+class EventRootBuilder:
+    """The event root of a block computed while its events arrive (see
+    :class:`~klayr_py.tree.SparseMerkleRootBuilder`): :meth:`add` events as they become final
+    (indexed), :meth:`prepare` to hash the chains of the topics seen so far, :meth:`root` at the
+    end. Same root and errors as :func:`compute_event_root` of all the events."""
+
+    def __init__(self) -> None:
+        self._tree = SparseMerkleRootBuilder(EVENT_KEY_LENGTH, _TOPIC_HASH_LENGTH)
+        self._topic_prefixes: dict[bytes, bytes] = {}
+        self._count = 0
+
+    def add(self, events: Sequence[Event]) -> None:
+        """Add events (with their final indices); raises EventError as compute_event_root."""
+        leaves: dict[bytes, bytes] = {}
+        self._count = _add_leaves(events, self._count, self._topic_prefixes, leaves)
+        try:
+            self._tree.add(leaves.items())
+        except TreeError as error:
+            raise EventError(f"two events share an event tree key: {error}") from error
+
+    def prepare(self) -> None:
+        """Hash what can be hashed before the last event is known."""
+        self._tree.prepare()
+
+    def root(self) -> bytes:
+        """The event root of every event added."""
+        return self._tree.root()
+
+
+def _add_leaves(
+    events: Iterable[Event],
+    count: int,
+    topic_prefixes: dict[bytes, bytes],
+    leaves: dict[bytes, bytes],
+) -> int:
+    """Add the event tree leaves of ``events`` (``count`` events came before) to ``leaves``;
+    the new count. ``Event.key_pairs`` inlined (this runs for every event of every block), with
+    each topic's hash computed once per block: a transaction's events all carry its ID."""
+    for number, event in enumerate(events, count + 1):
+        count = number
+        if number > MAX_EVENTS_PER_BLOCK:
             raise EventError(f"Number of events cannot exceed {MAX_EVENTS_PER_BLOCK} per block")
         topics = event.topics
         index = event.index
@@ -72,4 +117,4 @@ def compute_event_root(events: Iterable[Event]) -> bytes:
                     f"two events share the event tree key {key.hex()}: index {index} is used twice"
                 )
             leaves[key] = value
-    return sparse_merkle_root(leaves, EVENT_KEY_LENGTH)
+    return count

@@ -23,7 +23,7 @@ from klayr_py.state import PendingCommit, StateStore
 from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
 from klayr_py.state_machine.contexts import NextValidators
 from klayr_py.state_machine.event_queue import EventQueue
-from klayr_py.state_machine.parallel_roots import MIN_PARALLEL_EVENTS, EventRootWorker
+from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
 from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
 
 
@@ -89,7 +89,8 @@ class BlockExecutor:
     ) -> None:
         self.state_machine = state_machine
         self.event_root_worker = event_root_worker
-        """Computes large blocks' event roots in another process (None: all here)."""
+        """Builds each block's event root in another process while the block executes (None:
+        computed here after the last transaction)."""
         self.state_store = state_store
         self.chain_id = chain_id
         self.logger = logger or logging.getLogger("klayr_py.block_executor")
@@ -108,7 +109,7 @@ class BlockExecutor:
         )
         try:
             self.state_machine.execute_genesis_block(ctx)
-            return self._finish(header, assets, (), queue, [], ctx.next_validators)
+            return self._finish(header, assets, (), queue, [], ctx.next_validators, False)
         except Exception as error:
             self.state_store.discard()
             raise BlockExecutionError(f"genesis block failed: {error}") from error
@@ -158,7 +159,11 @@ class BlockExecutor:
         )
         machine = self.state_machine
         results: list[TransactionExecutionResult] = []
+        worker = self.event_root_worker
+        shipped = 0  # events already sent to the worker: final, with their indices
         try:
+            if worker is not None:
+                worker.begin()
             machine.verify_assets(ctx)
             machine.before_transactions_execute(ctx)
             for transaction in selector:
@@ -174,8 +179,16 @@ class BlockExecutor:
                 kept.append(transaction)
                 results.append(result)
                 selector.accepted(transaction)
+                if worker is not None and len(queue) - shipped >= STREAM_BATCH:
+                    worker.add(queue.events_from(shipped))  # final: the transaction has ended
+                    shipped = len(queue)
             machine.after_transactions_execute(ctx)
-            return self._finish(header, assets, kept, queue, results, ctx.next_validators), kept
+            if worker is not None:
+                worker.add(queue.events_from(shipped))
+            finished = self._finish(
+                header, assets, kept, queue, results, ctx.next_validators, worker is not None
+            )
+            return finished, kept
         except BlockExecutionError:
             self.state_store.discard()
             raise
@@ -232,15 +245,14 @@ class BlockExecutor:
         queue: EventQueue,
         results: list[TransactionExecutionResult],
         next_validators: NextValidators | None,
+        streamed: bool,
     ) -> BlockResult:
+        """The block's roots; ``streamed``: its events are in the event-root worker already."""
         events = queue.events()  # already indexed in emission order (restores re-index)
-        worker = self.event_root_worker
-        if worker is not None and len(events) >= MIN_PARALLEL_EVENTS:
-            future = worker.submit(events)  # hashed there while the state root is hashed here
-            pending = self.state_store.prepare_commit(header.height)
-            event_root = worker.event_root(future, events)
+        pending = self.state_store.prepare_commit(header.height)
+        if streamed and self.event_root_worker is not None:
+            event_root = self.event_root_worker.root(events)  # built there meanwhile
         else:
-            pending = self.state_store.prepare_commit(header.height)
             event_root = compute_event_root(events)
         return BlockResult(
             height=header.height,

@@ -104,6 +104,13 @@ class EventQueue:
         """The events so far, in order."""
         return [queued.event for queued in self._events]
 
+    def events_from(self, start: int) -> list[Event]:
+        """The events from position ``start`` on, in order."""
+        return [queued.event for queued in self._events[start:]]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
 
 class ReadOnlyEventQueue(EventQueue):
     """The queue of read-only contexts (verification, endpoints): refuses every event."""

@@ -1,68 +1,135 @@
-"""The event root, computed in another process while this one computes the state root.
+"""The event root, built in another process while the block executes.
 
-A block's two big roots are independent: the event root (LIP 0065) is a function of the block's
-events alone, the state root of the state changes. :class:`EventRootWorker` hands the events to
-a worker process and :meth:`BlockExecutor` computes the state root meanwhile, so on two cores the
-roots cost the larger of the two instead of their sum. The result is the same bytes either way;
-if the worker is gone, the root is computed here.
+A block's event root (LIP 0065) is a function of its events alone, and an event is final once the
+transaction that emitted it ends. :class:`EventRootWorker` streams each transaction's events to a
+worker process, which hashes the expensive part of the event tree -- the chain of single-child
+branches above each topic's events (:class:`~klayr_py.chain.EventRootBuilder`) -- while this
+process goes on executing; after the last transaction it asks for the root and computes the state
+root meanwhile. On two cores the event root then costs little more than shipping the events.
+The result is the same bytes either way: if the worker is gone or refuses the events, the root is
+computed here (raising the same errors).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
-from klayr_py.chain import Event, compute_event_root
+from klayr_py.chain import Event, EventRootBuilder, compute_event_root
 
-__all__ = ["MIN_PARALLEL_EVENTS", "EventRootWorker"]
+__all__ = ["STREAM_BATCH", "EventRootWorker"]
 
-MIN_PARALLEL_EVENTS = 256
-"""Below this many events, shipping them to the worker costs more than it saves."""
+STREAM_BATCH = 64
+"""Events shipped to the worker at a time: one message per batch, not per transaction."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
 
 
-def _event_root_of(rows: list[_Row]) -> bytes:
-    return compute_event_root([Event._unchecked(*row) for row in rows])
-
-
 class EventRootWorker:
-    """One worker process (started on first use) computing event roots."""
+    """One worker process (started on first use) building each block's event root.
+
+    Per block: :meth:`begin`, :meth:`add` the events as they become final (with their indices),
+    then :meth:`root` with all of them. The worker is restarted at the next block if it died.
+    """
 
     def __init__(self) -> None:
-        self._executor: ProcessPoolExecutor | None = None
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
 
     def start(self) -> None:
-        """Spawn the worker now (otherwise the first large block does)."""
-        self.event_root(self.submit([]), [])
+        """Spawn the worker now (otherwise the first block does)."""
+        if self._conn is not None:
+            return
+        # spawn: the worker must not inherit the node's databases or event loop.
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(
+            target=_serve, args=(child,), name="klayr-event-root", daemon=True
+        )
+        process.start()
+        child.close()
+        self._process = process
+        self._conn = parent
 
-    def submit(self, events: Sequence[Event]) -> Future[bytes] | None:
-        """Start computing the event root of ``events`` in the worker (None if it is broken:
-        :meth:`event_root` then computes it here)."""
-        if self._executor is None:
-            # spawn: the worker must not inherit the node's databases or event loop.
-            self._executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        rows = [(e.module, e.name, e.data, tuple(e.topics), e.height, e.index) for e in events]
-        try:
-            return self._executor.submit(_event_root_of, rows)
-        except BrokenProcessPool:
-            self.close()  # a new worker starts with the next block
-            return None
+    def begin(self) -> None:
+        """Start a new block (the worker forgets the previous one's events)."""
+        self.start()
+        self._send(("begin",))
 
-    def event_root(self, future: Future[bytes] | None, events: Sequence[Event]) -> bytes:
-        """The root ``future`` computes; computed here if the worker died."""
-        if future is None:
-            return compute_event_root(events)
-        try:
-            return future.result()
-        except BrokenProcessPool:
-            self.close()
-            return compute_event_root(events)
+    def add(self, events: Sequence[Event]) -> None:
+        """Ship final events; they are hashed there while this process goes on."""
+        if self._conn is not None and events:
+            rows: list[_Row] = [
+                (e.module, e.name, e.data, tuple(e.topics), e.height, e.index) for e in events
+            ]
+            self._send(("add", rows))
+
+    def root(self, events: Sequence[Event]) -> bytes:
+        """The event root of the block, ``events`` being all its events (used only if the
+        worker cannot answer)."""
+        conn = self._conn
+        if conn is not None:
+            try:
+                conn.send(("root",))
+                reply = conn.recv()
+            except (OSError, EOFError):
+                self.close()
+            else:
+                if reply[0] == "root":
+                    root: bytes = reply[1]
+                    return root
+        return compute_event_root(events)
 
     def close(self) -> None:
         """Stop the worker process."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        conn, process = self._conn, self._process
+        self._conn = self._process = None
+        if conn is not None:
+            with contextlib.suppress(OSError, EOFError):
+                conn.send(("stop",))
+            conn.close()
+        if process is not None:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+    def _send(self, message: tuple[object, ...]) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.send(message)
+        except (OSError, EOFError):
+            self.close()  # the root is computed here; a new worker starts with the next block
+
+
+def _serve(conn: Connection) -> None:
+    """The worker's loop: build the current block's root from the events it is sent."""
+    builder = EventRootBuilder()
+    failed = False  # the events were refused: the root is then computed (and refused) there
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        try:
+            if kind == "add":
+                if not failed:
+                    builder.add([Event._unchecked(*row) for row in message[1]])
+                    if not conn.poll():  # idle: hash the topics seen so far
+                        builder.prepare()
+            elif kind == "begin":
+                builder = EventRootBuilder()
+                failed = False
+            elif kind == "root":
+                conn.send(("error",) if failed else ("root", builder.root()))
+            elif kind == "stop":
+                return
+        except Exception:
+            if kind == "root":
+                conn.send(("error",))
+            failed = True

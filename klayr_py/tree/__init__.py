@@ -21,6 +21,7 @@ from klayr_py.tree.right_witness import (
     calculate_root_from_right_witness,
     verify_right_witness,
 )
+from klayr_py.tree.root_builder import SparseMerkleRootBuilder
 from klayr_py.tree.smt_proof import (
     QueryProof,
     SparseMerkleProof,
@@ -41,6 +42,7 @@ __all__ = [
     "NodeStore",
     "QueryProof",
     "SparseMerkleProof",
+    "SparseMerkleRootBuilder",
     "SparseMerkleTree",
     "calculate_merkle_root",
     "calculate_right_witness",

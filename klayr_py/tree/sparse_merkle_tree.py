@@ -121,8 +121,12 @@ def sparse_merkle_root(pairs: Mapping[bytes, bytes], key_length: int = 32) -> by
             )
     if not present:
         return EMPTY_HASH
-    keys = [key for key, _ in present]
-    values = [value for _, value in present]
+    return _sorted_root([key for key, _ in present], [value for _, value in present], key_length, 0)
+
+
+def _sorted_root(keys: list[bytes], values: list[bytes], key_length: int, depth: int) -> bytes:
+    """The node at ``depth`` of the subtree holding sorted ``keys`` (at least one; they share
+    their first ``depth`` bits) with non-empty ``values``."""
     ints = [int.from_bytes(key, "big") for key in keys]
     bits = key_length * 8
     sha256 = hashlib.sha256
@@ -165,7 +169,7 @@ def sparse_merkle_root(pairs: Mapping[bytes, bytes], key_length: int = 32) -> by
 
     if len(keys) == 1:
         return sha256(leaf_prefix + keys[0] + values[0]).digest()
-    return subtree(0, len(keys), 0)
+    return subtree(0, len(keys), depth)
 
 
 def _apply_changes(

@@ -13,6 +13,7 @@ from klayr_py import codec
 from klayr_py.chain import (
     Event,
     EventError,
+    EventRootBuilder,
     command_execution_result_event,
     compute_event_root,
     index_events,
@@ -72,6 +73,45 @@ def test_event_root_is_the_sparse_merkle_root_of_all_leaves(evs: list[Event]) ->
     leaves = dict(pair for e in indexed for pair in e.key_pairs())
     assert compute_event_root(indexed) == sparse_merkle_root(leaves, 12)
     assert compute_event_root(reversed(indexed)) == compute_event_root(indexed)
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda case: case["description"])
+def test_event_root_builder_equals_lisk_db(case: dict[str, object]) -> None:
+    parsed = [Event.from_json(e) for e in case["events"]]  # type: ignore[attr-defined]
+    builder = EventRootBuilder()
+    for event in parsed:
+        builder.add([event])
+        builder.prepare()
+    assert builder.root().hex() == case["eventRoot"]
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(events(topic_pool=[b"a", b"b", b"tx" * 16]), max_size=30),
+    st.lists(st.integers(0, 30)),
+)
+def test_event_root_builder_gives_compute_event_root(evs: list[Event], cuts: list[int]) -> None:
+    """Events fed in any batches (as a block's transactions end) give the one-shot root."""
+    indexed = index_events(evs)
+    builder = EventRootBuilder()
+    start = 0
+    for cut in sorted(cuts):
+        builder.add(indexed[start:cut])
+        if cut % 2:
+            builder.prepare()
+        start = max(start, cut)
+    builder.add(indexed[start:])
+    assert builder.root() == compute_event_root(indexed)
+
+
+def test_event_root_builder_refuses_what_compute_event_root_refuses() -> None:
+    event = Event(module="m", name="e", data=b"", topics=[b"t"], height=1, index=3)
+    builder = EventRootBuilder()
+    builder.add([event])
+    with pytest.raises(EventError, match="share an event tree key"):
+        builder.add([event])
+    with pytest.raises(EventError, match="index 3 is used twice"):
+        EventRootBuilder().add([event, event])
 
 
 def test_empty_event_root() -> None:

@@ -1,18 +1,23 @@
-"""The event root computed in a worker process equals the one computed here."""
+"""The event root built in a worker process, from events streamed to it, equals the one computed
+here; a dead worker or refused events fall back to computing here."""
 
 from __future__ import annotations
 
-from klayr_py.chain import Event, compute_event_root
-from klayr_py.state_machine.parallel_roots import MIN_PARALLEL_EVENTS, EventRootWorker
+from collections.abc import Iterator
+
+import pytest
+
+from klayr_py.chain import Event, EventError, compute_event_root
+from klayr_py.state_machine.parallel_roots import EventRootWorker
 
 
-def _events(count: int) -> list[Event]:
+def _events(count: int, salt: int = 0) -> list[Event]:
     return [
         Event(
             module="hello",
             name="newHello" if i % 2 else "commandExecutionResult",
             data=bytes([i % 256]) * (i % 7),
-            topics=[bytes([4]) + (i // 2).to_bytes(32, "big"), bytes([i % 5]) * 20],
+            topics=[bytes([4]) + (salt + i // 2).to_bytes(32, "big"), bytes([i % 5]) * 20],
             height=7,
             index=i,
         )
@@ -20,25 +25,47 @@ def _events(count: int) -> list[Event]:
     ]
 
 
-def test_worker_and_local_roots_agree() -> None:
-    worker = EventRootWorker()
-    try:
-        for count in (MIN_PARALLEL_EVENTS, 1000):
-            events = _events(count)
-            assert worker.event_root(worker.submit(events), events) == compute_event_root(events)
-    finally:
-        worker.close()
+def _stream(worker: EventRootWorker, events: list[Event], batch: int) -> bytes:
+    worker.begin()
+    for start in range(0, len(events), batch):
+        worker.add(events[start : start + batch])
+    return worker.root(events)
 
 
-def test_a_dead_worker_falls_back_to_computing_here() -> None:
+@pytest.fixture
+def worker() -> Iterator[EventRootWorker]:
     worker = EventRootWorker()
-    events = _events(MIN_PARALLEL_EVENTS)
-    future = worker.submit(events)
-    worker.event_root(future, events)
-    assert worker._executor is not None
-    for process in worker._executor._processes.values():
-        process.kill()
-    process.join()
-    for _ in range(2):  # broken at submit or at result: either way the root is right
-        assert worker.event_root(worker.submit(events), events) == compute_event_root(events)
+    yield worker
     worker.close()
+
+
+def test_worker_and_local_roots_agree(worker: EventRootWorker) -> None:
+    for count, batch, salt in ((0, 1, 0), (1, 1, 0), (300, 7, 1), (2000, 64, 2), (2000, 2000, 2)):
+        events = _events(count, salt)
+        assert _stream(worker, events, batch) == compute_event_root(events)
+    assert worker._process is not None and worker._process.is_alive()
+
+
+def test_a_dead_worker_falls_back_to_computing_here(worker: EventRootWorker) -> None:
+    events = _events(500)
+    worker.begin()
+    worker.add(events[:100])
+    assert worker._process is not None
+    worker._process.kill()
+    worker._process.join()
+    worker.add(events[100:])  # the pipe is broken here or at root(): either way the root is right
+    assert worker.root(events) == compute_event_root(events)
+    # The next block starts a new worker.
+    assert _stream(worker, events, 50) == compute_event_root(events)
+    assert worker._process is not None and worker._process.is_alive()
+
+
+def test_refused_events_raise_as_computed_here(worker: EventRootWorker) -> None:
+    events = _events(10)
+    doubled = [*events, events[3]]  # index 3 twice
+    worker.begin()
+    worker.add(events)
+    worker.add([events[3]])
+    with pytest.raises(EventError, match="index 3 is used twice"):
+        worker.root(doubled)
+    assert _stream(worker, events, 3) == compute_event_root(events)  # the worker goes on

@@ -1,0 +1,70 @@
+"""SparseMerkleRootBuilder: the same root as sparse_merkle_root, however the leaves arrive."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from klayr_py.errors import TreeError
+from klayr_py.tree import EMPTY_HASH, SparseMerkleRootBuilder, sparse_merkle_root
+
+# Few group prefixes, some sharing many bits (groups hanging deep), and suffixes that often share
+# all but their last bits (long chains inside a group).
+PREFIXES = [
+    bytes([0, 0, 0, 0]),
+    bytes([0, 0, 0, 1]),
+    bytes([0x80, 0, 0, 0]),
+    bytes([0xFF] * 4),
+    bytes([0x12, 0x34, 0x56, 0x78]),
+    bytes([0x12, 0x34, 0x56, 0x79]),
+]
+SUFFIXES = st.one_of(
+    st.binary(min_size=2, max_size=2),
+    st.integers(0, 7).map(lambda i: i.to_bytes(2, "big")),
+)
+KEYS = st.builds(lambda prefix, suffix: prefix + suffix, st.sampled_from(PREFIXES), SUFFIXES)
+VALUES = st.binary(min_size=1, max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs=st.dictionaries(KEYS, VALUES, max_size=24), cuts=st.lists(st.integers(0, 24)))
+def test_root_equals_sparse_merkle_root(pairs: dict[bytes, bytes], cuts: list[int]) -> None:
+    items = list(pairs.items())
+    builder = SparseMerkleRootBuilder(6, 4)
+    start = 0
+    for cut in sorted(cuts):
+        builder.add(items[start:cut])
+        if cut % 2:
+            builder.prepare()  # groups hashed early, some hashed again when they grow
+        start = max(start, cut)
+    builder.add(items[start:])
+    assert builder.root() == sparse_merkle_root(pairs, 6)
+
+
+@pytest.mark.parametrize("group_length", [1, 3, 6])
+def test_group_length_changes_only_the_work(group_length: int) -> None:
+    pairs = {bytes([i, i * 7 % 256, 0, 0, 0, i % 3]): bytes([i + 1]) for i in range(40)}
+    builder = SparseMerkleRootBuilder(6, group_length)
+    builder.add(pairs.items())
+    assert builder.root() == sparse_merkle_root(pairs, 6)
+
+
+def test_empty_and_lone_leaf() -> None:
+    builder = SparseMerkleRootBuilder(6, 4)
+    assert builder.root() == EMPTY_HASH
+    builder.add([(b"\x01" * 6, b"v")])
+    assert builder.root() == sparse_merkle_root({b"\x01" * 6: b"v"}, 6)
+
+
+def test_bad_input_is_refused() -> None:
+    builder = SparseMerkleRootBuilder(6, 4)
+    builder.add([(b"\x01" * 6, b"v")])
+    with pytest.raises(TreeError, match="added twice"):
+        builder.add([(b"\x01" * 6, b"w")])
+    with pytest.raises(TreeError, match="has length 5"):
+        builder.add([(b"\x01" * 5, b"w")])
+    with pytest.raises(TreeError, match="empty value"):
+        builder.add([(b"\x02" * 6, b"")])
+    with pytest.raises(TreeError, match="group_length"):
+        SparseMerkleRootBuilder(6, 7)
