@@ -10,6 +10,7 @@ caller's own writes (the block, its events), in one atomic batch.
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -109,7 +110,7 @@ class BlockExecutor:
         )
         try:
             self.state_machine.execute_genesis_block(ctx)
-            return self._finish(header, assets, (), queue, [], ctx.next_validators, False)
+            return self._finish(header, assets, (), queue, [], ctx.next_validators, None)
         except Exception as error:
             self.state_store.discard()
             raise BlockExecutionError(f"genesis block failed: {error}") from error
@@ -160,7 +161,7 @@ class BlockExecutor:
         machine = self.state_machine
         results: list[TransactionExecutionResult] = []
         worker = self.event_root_worker
-        shipped = 0  # events already sent to the worker: final, with their indices
+        shipped: list[Event] = []  # events sent to the worker: final, with their indices
         try:
             if worker is not None:
                 worker.begin()
@@ -179,14 +180,17 @@ class BlockExecutor:
                 kept.append(transaction)
                 results.append(result)
                 selector.accepted(transaction)
-                if worker is not None and len(queue) - shipped >= STREAM_BATCH:
-                    worker.add(queue.events_from(shipped))  # final: the transaction has ended
-                    shipped = len(queue)
+                if worker is not None and queue.count() - len(shipped) >= STREAM_BATCH:
+                    batch = queue.events_from(len(shipped))  # final: the transaction has ended
+                    worker.add(batch)
+                    shipped += batch
             machine.after_transactions_execute(ctx)
             if worker is not None:
-                worker.add(queue.events_from(shipped))
+                batch = queue.events_from(len(shipped))
+                worker.add(batch)
+                shipped += batch
             finished = self._finish(
-                header, assets, kept, queue, results, ctx.next_validators, worker is not None
+                header, assets, kept, queue, results, ctx.next_validators, shipped
             )
             return finished, kept
         except BlockExecutionError:
@@ -245,13 +249,21 @@ class BlockExecutor:
         queue: EventQueue,
         results: list[TransactionExecutionResult],
         next_validators: NextValidators | None,
-        streamed: bool,
+        shipped: list[Event] | None,
     ) -> BlockResult:
-        """The block's roots; ``streamed``: its events are in the event-root worker already."""
+        """The block's roots; ``shipped``: the events sent to the event-root worker, if any."""
         events = queue.events()  # already indexed in emission order (restores re-index)
         pending = self.state_store.prepare_commit(header.height)
-        if streamed and self.event_root_worker is not None:
-            event_root = self.event_root_worker.root(events)  # built there meanwhile
+        worker = self.event_root_worker
+        if (
+            worker is not None
+            and shipped is not None
+            and len(shipped) == len(events)
+            and all(map(operator.is_, shipped, events))
+        ):
+            # The worker saw exactly these events (a module could have restored a snapshot of
+            # the shared queue after some were sent: then they are computed here).
+            event_root = worker.root(events)
         else:
             event_root = compute_event_root(events)
         return BlockResult(

@@ -108,7 +108,8 @@ class EventQueue:
         """The events from position ``start`` on, in order."""
         return [queued.event for queued in self._events[start:]]
 
-    def __len__(self) -> int:
+    def count(self) -> int:
+        """How many events the queue holds (not ``len()``: a queue is truthy even when empty)."""
         return len(self._events)
 
 

@@ -13,6 +13,7 @@ computed here (raising the same errors).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -26,6 +27,7 @@ STREAM_BATCH = 64
 """Events shipped to the worker at a time: one message per batch, not per transaction."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
+_logger = logging.getLogger("klayr_py.parallel_roots")
 
 
 class EventRootWorker:
@@ -55,8 +57,14 @@ class EventRootWorker:
         self._conn = parent
 
     def begin(self) -> None:
-        """Start a new block (the worker forgets the previous one's events)."""
-        self.start()
+        """Start a new block (the worker forgets the previous one's events). If the worker
+        cannot be started, the block's root is computed here."""
+        try:
+            self.start()
+        except Exception:
+            _logger.exception("cannot start the event-root worker; computing event roots here")
+            self.close()
+            return
         self._send(("begin",))
 
     def add(self, events: Sequence[Event]) -> None:
@@ -77,6 +85,9 @@ class EventRootWorker:
                 reply = conn.recv()
             except (OSError, EOFError):
                 self.close()
+            except BaseException:
+                self.close()  # an unread reply must not be taken for the next block's
+                raise
             else:
                 if reply[0] == "root":
                     root: bytes = reply[1]

@@ -183,9 +183,10 @@ def _apply_changes(
 
     The walk reads pages as bytes and never parses them: a node is known by its page and the
     extent ``[start, end)`` of its subtree in that page (pages are pre-order: a branch's left child
-    follows its entry, its right child is found by its hash). On the way back up each returned
-    node carries its *fragment*, the bytes of its subtree down to its page's last level, so a new
-    page is the concatenation of new entries and runs of old pages, written when its top is done.
+    follows its entry, its right child follows the left child's subtree). On the way back up each
+    returned node carries its *fragment*, the bytes of its subtree down to its page's last level,
+    so a new page is the concatenation of new entries and runs of old pages, written when its top
+    is done.
     """
     if not changes:
         return root
@@ -207,6 +208,7 @@ def _apply_changes(
     branch_head = _BRANCH_HEAD
     deepest = page_height - 1
     key_end = 37 + key_length  # a leaf's key in its page entry ends here
+    from_bytes = int.from_bytes
 
     # The helpers below are closures over the sorted changes: this is the hot loop of a block
     # commit, and closures keep Python's per-node overhead low. A node is handed back to its
@@ -303,6 +305,20 @@ def _apply_changes(
         # Everything below is new or moved: at a page boundary, (re)write it.
         return join(left, True, right, True, depth % page_height)
 
+    def after_subtree(page: bytes, start: int, right: bytes, end: int) -> int:
+        """Where the entry of ``right`` (a right child) begins: after the left sibling's subtree
+        starting at ``start``. Entries are stepped over by their lengths, never searched for, as
+        a leaf's value may hold any bytes, a node hash included."""
+        while not page.startswith(right, start):
+            start += (
+                101
+                if page[start + 36] == 1
+                else 36 + from_bytes(page[start + 32 : start + 36], "big")
+            )
+            if start >= end:
+                raise TreeError(f"tree page {page[:32].hex()} lacks the node {right.hex()}")
+        return start
+
     def one_key(node_hash: bytes, page: bytes, start: int, end: int, i: int, depth: int) -> _Node:
         """``walk`` for one change that sets a value: most of a block's nodes are on such paths
         (below the depth where the changed keys part). Goes down in a loop, remembering the
@@ -335,7 +351,7 @@ def _apply_changes(
                         append((level, 1, left, b""))
                         start = child
                     else:
-                        start = page.find(right, child)
+                        start = after_subtree(page, child, right, end)
                         append((level, 1, left, page[child:start]))
                 else:
                     append((level, 1, left, b""))
@@ -350,7 +366,7 @@ def _apply_changes(
                     if right == empty:
                         append((level, 0, right, b""))
                     else:
-                        split = page.find(right, child)
+                        split = after_subtree(page, child, right, end)
                         append((level, 0, right, page[split:end]))
                         end = split
                     start = child
@@ -404,7 +420,7 @@ def _apply_changes(
                 if mid > lo:
                     left_node = build(lo, mid, depth, 0, b"", b"")
             else:
-                split = page.find(right, child) if right != empty else end
+                split = after_subtree(page, child, right, end) if right != empty else end
                 if mid > lo:
                     left_node = walk(left, page, child, split, lo, mid, depth)
                 else:

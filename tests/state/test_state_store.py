@@ -401,6 +401,7 @@ def test_warm_page_cache_reads_the_top_levels_first(db: Database) -> None:
     assert cold.warm_page_cache() == everything  # all hits now: nothing more to read
 
     few = StateStore(db)
+    assert few.warm_page_cache(max_pages=0) == 0 == len(few.page_cache)
     assert few.warm_page_cache(max_pages=3) == 3 == len(few.page_cache)
     assert few.page_cache.get(root) is not None  # the root page comes first
 

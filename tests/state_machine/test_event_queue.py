@@ -282,3 +282,13 @@ def test_operation_sequences_match_klayrs_event_queue() -> None:
 def test_indices_are_always_consecutive(ops: list[tuple[Any, ...]]) -> None:
     _, events = run_python(ops)
     assert [e[5] for e in events] == list(range(len(events)))
+
+
+def test_count_and_events_from() -> None:
+    queue = EventQueue(3)
+    assert queue and queue.count() == 0  # an empty queue is still a queue (``queue or ...``)
+    for i in range(3):
+        queue.add("m", "e", bytes([i]), [b"t"])
+    assert queue.count() == 3
+    assert queue.events_from(1) == queue.events()[1:]
+    assert [e.index for e in queue.events_from(2)] == [2]

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from klayr_py.chain import Event, EventError, compute_event_root
-from klayr_py.state_machine.parallel_roots import EventRootWorker
+from klayr_py.db import InMemoryDatabase
+from klayr_py.modules import BaseModule
+from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
+
+from .kv_module import MODE_RAISE, KvChain, KvModule, genesis_assets, set_entry
 
 
 def _events(count: int, salt: int = 0) -> list[Event]:
@@ -69,3 +73,41 @@ def test_refused_events_raise_as_computed_here(worker: EventRootWorker) -> None:
     with pytest.raises(EventError, match="index 3 is used twice"):
         worker.root(doubled)
     assert _stream(worker, events, 3) == compute_event_root(events)  # the worker goes on
+
+
+class _Rewinder(BaseModule):
+    """Drops the block's events after the last transaction (a module misusing the queue)."""
+
+    rewind = False
+
+    def after_transactions_execute(self, ctx: object) -> None:
+        if self.rewind:
+            ctx.event_queue.restore_snapshot(0)  # type: ignore[attr-defined]
+
+
+def _chains(worker: EventRootWorker) -> tuple[KvChain, KvChain, _Rewinder, _Rewinder]:
+    rewinders = _Rewinder(), _Rewinder()
+    here = KvChain(InMemoryDatabase(), [KvModule(), rewinders[0]])
+    there = KvChain(InMemoryDatabase(), [KvModule(), rewinders[1]])
+    there.executor.event_root_worker = worker
+    for chain in (here, there):
+        chain.genesis(genesis_assets([(b"g", 7)]))
+    return here, there, *rewinders
+
+
+def test_block_executor_streams_events_and_gets_the_same_blocks(worker: EventRootWorker) -> None:
+    here, there, rewind_here, rewind_there = _chains(worker)
+    count = STREAM_BATCH  # transactions, each with several events: many batches
+    for height, raising in ((1, set()), (2, {3, 40}), (3, set())):
+        if height == 3:
+            rewind_here.rewind = rewind_there.rewind = True
+        transactions = [
+            set_entry(i, height - 1, b"k%d" % i, height, mode=MODE_RAISE if i in raising else 0)
+            for i in range(count)
+        ]
+        ours, theirs = (chain.execute(transactions) for chain in (here, there))
+        assert theirs.events == ours.events and theirs.results == ours.results
+        assert theirs.event_root == ours.event_root == compute_event_root(ours.events)
+        assert theirs.state_root == ours.state_root
+        for chain, result in ((here, ours), (there, theirs)):
+            chain.executor.commit(result)

@@ -27,6 +27,8 @@ from klayr_py.tree import (
     verify_non_inclusion_proof,
     verify_sparse_merkle_proof,
 )
+from klayr_py.tree._smt_pages import PageReader
+from klayr_py.tree.sparse_merkle_tree import LEAF_PREFIX
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "vectors" / "smt" / "lisk_db_smt.json").read_text()
@@ -614,6 +616,56 @@ def test_pages_walks_top_down() -> None:
     broken.set(root, store.get(root) or b"")
     with pytest.raises(TreeError, match="not in the store"):
         list(SparseMerkleTree(broken).pages(root))
+
+
+def test_a_value_holding_a_node_hash_is_only_a_value() -> None:
+    """A leaf's value may contain anything, a node hash and an entry header included: the update
+    must step over entries, never search a page for a hash (found by the review of the
+    one-pass update: the root came out wrong)."""
+    a, b, fake = b"\x00" * 32, b"\x80" + b"\x00" * 31, b"\x80" + b"\x00" * 30 + b"\x01"
+    b_hash = hashlib.sha256(LEAF_PREFIX + b + b"vb").digest()
+    a_value = b_hash + (37).to_bytes(4, "big") + b"\x00" + fake + b"evil"  # a fake entry
+    store = InMemoryNodeStore()
+    tree = SparseMerkleTree(store)
+    state = {b: b"vb", a: a_value}
+    root = tree.update(tree.update(EMPTY_HASH, {b: b"vb"}), {a: a_value})
+    for change in ({b: b"new"}, {b"\x40" + b"\x00" * 31: b"c"}, {a: b"x" + a_value}):
+        root = tree.update(root, change)
+        state.update(change)
+        assert root == sparse_merkle_root(state)
+        assert tree.verify(root, [a, b, fake], tree.prove(root, [a, b, fake]))
+
+
+@pytest.mark.parametrize("page_height", [2, 3, 4])
+@settings(max_examples=60, deadline=None)
+@given(
+    initial=st.dictionaries(st.binary(min_size=2, max_size=2), values, min_size=2, max_size=30),
+    data=st.data(),
+)
+def test_values_holding_node_hashes(
+    page_height: int, initial: dict[bytes, bytes], data: st.DataObject
+) -> None:
+    store = InMemoryNodeStore()
+    tree = SparseMerkleTree(store, key_length=2, page_height=page_height)
+    root = tree.update(EMPTY_HASH, initial)
+    state = dict(initial)
+    for _ in range(4):
+        reader = PageReader(store)
+        for page_hash in tree.pages(root):
+            reader.locate(page_hash)
+        node = data.draw(st.sampled_from(sorted(reader.located) or [EMPTY_HASH]), label="node")
+        keys = st.sampled_from(sorted(state)) if state else st.binary(min_size=2, max_size=2)
+        key = data.draw(keys, label="key")
+        changes = data.draw(
+            st.dictionaries(st.binary(min_size=2, max_size=2), st.binary(max_size=3), max_size=4)
+        )
+        changes[key] = data.draw(st.binary(max_size=2)) + node + data.draw(st.binary(max_size=2))
+        root = tree.update(root, changes)
+        state = {k: v for k, v in {**state, **changes}.items() if v}
+        fresh_store = InMemoryNodeStore()
+        fresh = SparseMerkleTree(fresh_store, key_length=2, page_height=page_height)
+        assert root == fresh.update(EMPTY_HASH, state) == sparse_merkle_root(state, 2)
+        assert _pages_of(tree, store, root) == _pages_of(fresh, fresh_store, root)
 
 
 def test_docs_example_runs() -> None:
