@@ -9,8 +9,9 @@ page key is a node hash, and pages are as immutable as nodes). A page is the con
 ``2**page_height - 1`` nodes, so a path of length L costs about L / page_height reads.
 
 Entries are in pre-order (a node, then its left subtree, then its right subtree, within the page),
-so an update finds a branch's left child right after its entry and its right child by its hash,
-and copies an unchanged subtree into a new page as one run of bytes.
+so an update finds a branch's left child right after its entry and its right child after the
+left child's subtree (stepping over entries by their lengths), and copies an unchanged subtree
+into a new page as one run of bytes.
 
 Every node at a depth that is a multiple of ``page_height`` -- the root included -- must be the
 top of a stored page, since a reader finds any other node only inside the page above it. A
