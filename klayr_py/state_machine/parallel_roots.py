@@ -21,10 +21,14 @@ from multiprocessing.process import BaseProcess
 
 from klayr_py.chain import Event, EventRootBuilder, compute_event_root
 
-__all__ = ["STREAM_BATCH", "EventRootWorker"]
+__all__ = ["ROOT_TIMEOUT", "STREAM_BATCH", "EventRootWorker"]
 
 STREAM_BATCH = 64
 """Events shipped to the worker at a time: one message per batch, not per transaction."""
+
+ROOT_TIMEOUT = 60.0
+"""Seconds to wait for the worker's root (a block's takes milliseconds); then it is killed and
+the root computed here."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
 _logger = logging.getLogger("klayr_py.parallel_roots")
@@ -82,6 +86,9 @@ class EventRootWorker:
         if conn is not None:
             try:
                 conn.send(("root",))
+                if not conn.poll(ROOT_TIMEOUT):
+                    self.close(wait=0)  # hung: killed
+                    return compute_event_root(events)
                 reply = conn.recv()
             except (OSError, EOFError):
                 self.close()
@@ -94,8 +101,8 @@ class EventRootWorker:
                     return root
         return compute_event_root(events)
 
-    def close(self) -> None:
-        """Stop the worker process."""
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the worker process (killed if it has not exited after ``wait`` seconds)."""
         conn, process = self._conn, self._process
         self._conn = self._process = None
         if conn is not None:
@@ -103,7 +110,7 @@ class EventRootWorker:
                 conn.send(("stop",))
             conn.close()
         if process is not None:
-            process.join(timeout=5)
+            process.join(timeout=wait)
             if process.is_alive():
                 process.kill()
                 process.join()

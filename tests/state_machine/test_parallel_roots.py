@@ -3,6 +3,8 @@ here; a dead worker or refused events fall back to computing here."""
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from klayr_py.chain import Event, EventError, compute_event_root
 from klayr_py.db import InMemoryDatabase
 from klayr_py.modules import BaseModule
+from klayr_py.state_machine import parallel_roots
 from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
 
 from .kv_module import MODE_RAISE, KvChain, KvModule, genesis_assets, set_entry
@@ -111,3 +114,17 @@ def test_block_executor_streams_events_and_gets_the_same_blocks(worker: EventRoo
         assert theirs.state_root == ours.state_root
         for chain, result in ((here, ours), (there, theirs)):
             chain.executor.commit(result)
+
+
+def test_a_hung_worker_is_stopped_and_the_root_computed_here(
+    worker: EventRootWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel_roots, "ROOT_TIMEOUT", 0.5)
+    events = _events(200)
+    worker.begin()
+    worker.add(events)
+    assert worker._process is not None and worker._process.pid is not None
+    os.kill(worker._process.pid, signal.SIGSTOP)
+    assert worker.root(events) == compute_event_root(events)
+    assert worker._process is None  # killed; the next block starts a new one
+    assert _stream(worker, events, 64) == compute_event_root(events)
