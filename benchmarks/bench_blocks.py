@@ -54,7 +54,6 @@ CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)
 FILL_BATCH = 50_000
 WARM_UP_BLOCKS = 2
-PAGE_CACHE_MB = 512
 
 
 def _header(height: int) -> BlockHeader:
@@ -110,16 +109,10 @@ def _fill(state: StateStore, module: HelloModule, keys: int) -> int:
     return height
 
 
-def run(
-    state_size: int,
-    block_size: int,
-    blocks: int,
-    parallel: bool,
-    fill_cache: str | None = None,
-    profile: str | None = None,
-) -> dict[str, float]:
-    """Fill a state of ``state_size`` keys (or copy it from ``fill_cache``), then time ``blocks``
-    blocks."""
+def run(state_size: int, args: argparse.Namespace) -> dict[str, float]:
+    """Fill a state of ``state_size`` keys (or copy it from ``args.fill_cache``), then time
+    ``args.blocks`` blocks."""
+    fill_cache = args.fill_cache
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "state")
         cached = os.path.join(fill_cache, f"state-{state_size}") if fill_cache else None
@@ -139,26 +132,21 @@ def run(
         if cached and not os.path.isdir(cached):
             shutil.copytree(path, cached)
         fill_seconds = time.perf_counter() - started
-        return _time_blocks(path, height, block_size, blocks, parallel, fill_seconds, profile)
+        return _time_blocks(path, height, fill_seconds, args)
 
 
 def _time_blocks(
-    path: str,
-    height: int,
-    block_size: int,
-    blocks: int,
-    parallel: bool,
-    fill_seconds: float,
-    profile: str | None,
+    path: str, height: int, fill_seconds: float, args: argparse.Namespace
 ) -> dict[str, float]:
+    block_size, blocks, profile = args.block_size, args.blocks, args.profile
     with LevelDB(path) as db:
         module = HelloModule()
         machine = StateMachine()
         machine.register_module(module)
         machine.init({}, {})
-        state = StateStore(db, page_cache_size=PAGE_CACHE_MB * 1024 * 1024)
-        state.warm_page_cache()  # as a node does at start
-        worker = EventRootWorker() if parallel else None
+        state = StateStore(db, page_cache_size=args.page_cache_mb * 1024 * 1024)
+        state.warm_page_cache()  # as a node that has been running has them
+        worker = EventRootWorker() if args.parallel_roots else None
         executor = BlockExecutor(machine, state, CHAIN_ID, event_root_worker=worker)
         schema = module.commands[0].schema
         roots_seconds: list[float] = []
@@ -231,7 +219,7 @@ def main() -> None:
     parser.add_argument(
         "--parallel-roots",
         action="store_true",
-        help="compute the event root in a worker process while the state root is computed",
+        help="build the event root in a worker process fed while the block executes",
     )
     parser.add_argument(
         "--fill-cache",
@@ -242,28 +230,24 @@ def main() -> None:
     )
     parser.add_argument("--profile", help="write a cProfile of the timed blocks to this file")
     args = parser.parse_args()
-    global PAGE_CACHE_MB
-    PAGE_CACHE_MB = args.page_cache_mb
     sizes = [int(s) for s in args.state_sizes.split(",")]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(f"blocks of {args.block_size} createHello transactions, median of {args.blocks} blocks")
     if args.parallel_roots:
-        print("event root computed in a worker process, in parallel with the state root")
+        print("event root built in a worker process fed while the block executes")
     print(
         f"{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}{'(state)':>9}"
         f"{'write ms':>10}{'tx/s':>8}"
     )
     results = {}
     for size in sizes:
-        results[size] = run(
-            size, args.block_size, args.blocks, args.parallel_roots, args.fill_cache, args.profile
-        )
+        results[size] = run(size, args)
         r = results[size]
         print(
-            f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}{r['state_root_ms']:>9.1f}"
-            f"{r['commit_ms']:>10.1f}{r['tx_per_s']:>8,.0f}"
+            f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}"
+            f"{r['state_root_ms']:>9.1f}{r['commit_ms']:>10.1f}{r['tx_per_s']:>8,.0f}"
         )
     small, large = results[sizes[0]], results[sizes[-1]]
     commit_small = small["roots_ms"] + small["commit_ms"]

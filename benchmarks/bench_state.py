@@ -1,7 +1,7 @@
 """State store commit cost: blocks of 1,000 and 5,000 changed keys over states of 10^3 .. 10^6 keys.
 
 Run: ``.venv/bin/python benchmarks/bench_state.py [--sizes 1000,10000,100000,1000000]
-[--blocks 1000,5000] [--runs 5] [--page-cache-mb 256]``
+[--blocks 1000,5000] [--runs 5] [--page-cache-mb 512]``
 
 For each state size a LevelDB in a temporary directory is filled through the state store itself
 (one block of up to 10^6 new keys, then a full compaction; 38-byte state keys, 32-byte values, as
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--blocks", default="1000,5000", help="changed keys per block")
     parser.add_argument("--runs", type=int, default=5, help="blocks of each size per state")
-    parser.add_argument("--page-cache-mb", type=int, default=256)
+    parser.add_argument("--page-cache-mb", type=int, default=512)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     block_sizes = [int(b) for b in args.blocks.split(",")]
