@@ -27,8 +27,7 @@ from klayr_py.node.generator import PoolSelector
 from klayr_py.node.pool import AddResult, PoolConfig, RejectReason, TransactionPool
 from klayr_py.node.validator_set import ValidatorSetStore, compute_validators_hash, generator_at
 from klayr_py.node.verifier import ParallelVerifier
-from klayr_py.state import OffchainStore, StateStore
-from klayr_py.state._page_cache import DEFAULT_PAGE_CACHE_SIZE
+from klayr_py.state import DEFAULT_PAGE_CACHE_SIZE, OffchainStore, StateStore
 from klayr_py.state_machine import (
     EventQueue,
     GenerationContext,
@@ -52,8 +51,9 @@ __all__ = ["BlockImportError", "DryRunResult", "Engine", "GeneratorKey", "Listen
 
 BLOCK_VERSION = 2
 WARM_PAGES = 70_000
-"""State-tree pages read into the cache at start: the levels every block reads (the top 16 levels
-below a module store's prefix hold at most 69,905 pages)."""
+"""State-tree pages read into the cache at start, top levels first: about a full subtree five
+pages deep (1 + 16 + 256 + 4,096 + 65,536 = 69,905 pages), the levels every block of a large state
+reads."""
 
 
 class BlockImportError(KlayrError, ValueError):

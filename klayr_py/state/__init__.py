@@ -3,6 +3,7 @@
 See docs/state.md for the key layout, atomicity and performance.
 """
 
+from klayr_py.state._page_cache import DEFAULT_PAGE_CACHE_SIZE
 from klayr_py.state.diff import STATE_DIFF_SCHEMA, StateDiff
 from klayr_py.state.keys import (
     PREFIX_DIFF,
@@ -19,6 +20,7 @@ from klayr_py.state.state_store import PendingCommit, StateStore
 from klayr_py.state.sub_store import ReadOnlyStateStore, ReadOnlySubStore, SubStore
 
 __all__ = [
+    "DEFAULT_PAGE_CACHE_SIZE",
     "PREFIX_DIFF",
     "PREFIX_SMT",
     "PREFIX_STATE",
