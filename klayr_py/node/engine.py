@@ -171,6 +171,8 @@ class Engine:
                     f"{self.storage.last_height}"
                 )
         self._last_block = self.storage.get_last_block()
+        if self.executor.event_root_worker is not None:
+            self.executor.event_root_worker.start()  # its imports overlap the warm-up
         # The upper levels of the state tree, which every block reads (about 2 s at 10^6 keys).
         self.state_store.warm_page_cache(max_pages=WARM_PAGES)
 

@@ -214,9 +214,9 @@ class StateStore(CachedStore):
         Every block reads the upper levels, and a node's first blocks after a start would
         otherwise read them from LevelDB one by one. Roots are unaffected: only speed changes.
         """
-        if max_pages is not None and max_pages <= 0:
-            return 0
         cache = self.page_cache
+        if (max_pages is not None and max_pages <= 0) or cache.max_bytes <= 0:
+            return 0
         tree = SparseMerkleTree(PageStore(self.db, cache), SMT_KEY_LENGTH)
         count = largest = 0
         size = cache.size

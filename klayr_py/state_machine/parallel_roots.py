@@ -1,13 +1,14 @@
 """The event root, built in another process while the block executes.
 
 A block's event root (LIP 0065) is a function of its events alone, and an event is final once the
-transaction that emitted it ends. :class:`EventRootWorker` streams each transaction's events to a
-worker process, which hashes the expensive part of the event tree -- the chain of single-child
-branches above each topic's events (:class:`~klayr_py.chain.EventRootBuilder`) -- while this
-process goes on executing; after the last transaction it asks for the root and computes the state
-root meanwhile. On two cores the event root then costs little more than shipping the events.
-The result is the same bytes either way: if the worker is gone or refuses the events, the root is
-computed here (raising the same errors).
+transaction that emitted it ends. :class:`EventRootWorker` streams a block's events to a worker
+process as transactions end (in batches of :data:`STREAM_BATCH`), and the worker hashes the
+expensive part of the event tree -- the chain of single-child branches above each topic's events
+(:class:`~klayr_py.chain.EventRootBuilder`) -- while this process goes on executing; after the
+last transaction this process asks for the root and computes the state root meanwhile. On two
+cores the event root then costs little more than shipping the events. The result is the same
+bytes either way: if the worker is gone, stalled or refuses the events, the root is computed here
+(raising the same errors).
 """
 
 from __future__ import annotations
@@ -15,20 +16,28 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
+import signal
+import socket
+import struct
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from klayr_py.chain import Event, EventRootBuilder, compute_event_root
 
-__all__ = ["ROOT_TIMEOUT", "STREAM_BATCH", "EventRootWorker"]
+__all__ = ["ROOT_TIMEOUT", "SEND_TIMEOUT", "STREAM_BATCH", "EventRootWorker"]
 
 STREAM_BATCH = 64
 """Events shipped to the worker at a time: one message per batch, not per transaction."""
 
-ROOT_TIMEOUT = 60.0
+ROOT_TIMEOUT = 10.0
 """Seconds to wait for the worker's root (a block's takes milliseconds); then it is killed and
 the root computed here."""
+
+SEND_TIMEOUT = 10.0
+"""Seconds a send to the worker may block (its pipe full: the worker stalled); then it is killed
+and the root computed here. Without it a stopped worker would stop the node."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
 _logger = logging.getLogger("klayr_py.parallel_roots")
@@ -44,6 +53,7 @@ class EventRootWorker:
     def __init__(self) -> None:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._start_failed = False
 
     def start(self) -> None:
         """Spawn the worker now (otherwise the first block does)."""
@@ -57,6 +67,7 @@ class EventRootWorker:
         )
         process.start()
         child.close()
+        _limit_sends(parent, SEND_TIMEOUT)
         self._process = process
         self._conn = parent
 
@@ -66,9 +77,12 @@ class EventRootWorker:
         try:
             self.start()
         except Exception:
-            _logger.exception("cannot start the event-root worker; computing event roots here")
-            self.close()
+            if not self._start_failed:  # once, not at every block
+                _logger.exception("cannot start the event-root worker; computing event roots here")
+            self._start_failed = True
+            self.close(wait=0)
             return
+        self._start_failed = False
         self._send(("begin",))
 
     def add(self, events: Sequence[Event]) -> None:
@@ -106,8 +120,9 @@ class EventRootWorker:
         conn, process = self._conn, self._process
         self._conn = self._process = None
         if conn is not None:
-            with contextlib.suppress(OSError, EOFError):
-                conn.send(("stop",))
+            if wait > 0:  # otherwise it is killed below
+                with contextlib.suppress(OSError, EOFError):
+                    conn.send(("stop",))
             conn.close()
         if process is not None:
             process.join(timeout=wait)
@@ -120,12 +135,24 @@ class EventRootWorker:
             return
         try:
             self._conn.send(message)
-        except (OSError, EOFError):
-            self.close()  # the root is computed here; a new worker starts with the next block
+        except (OSError, EOFError):  # gone, or stalled past SEND_TIMEOUT
+            self.close(wait=0)  # the root is computed here; a new worker starts with the next block
+
+
+def _limit_sends(conn: Connection, seconds: float) -> None:
+    """Make a send on ``conn`` (a socket, as ``Pipe()`` makes them on POSIX) that cannot go on
+    within ``seconds`` fail with an OSError instead of blocking."""
+    with contextlib.suppress(OSError), socket.socket(fileno=os.dup(conn.fileno())) as sock:
+        sock.setsockopt(
+            socket.SOL_SOCKET,
+            socket.SO_SNDTIMEO,
+            struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000)),
+        )
 
 
 def _serve(conn: Connection) -> None:
     """The worker's loop: build the current block's root from the events it is sent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the node's to handle; it stops us
     builder = EventRootBuilder()
     failed = False  # the events were refused: the root is then computed (and refused) there
     while True:

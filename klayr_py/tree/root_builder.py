@@ -38,7 +38,8 @@ class SparseMerkleRootBuilder:
         self.group_length = group_length
         self._groups: dict[bytes, dict[bytes, bytes]] = {}
         self._nodes: dict[bytes, list[bytes]] = {}  # group -> its node at each depth, or [leaf]
-        self._dirty: set[bytes] = set()
+        self._dirty: set[bytes] = set()  # groups with keys added since the last prepare()
+        self._grown: set[bytes] = set()  # groups that grew after they were hashed
 
     def add(self, pairs: Iterable[tuple[bytes, bytes]]) -> None:
         """Add leaves; a key given twice (here or earlier) or an empty value raises TreeError."""
@@ -63,14 +64,30 @@ class SparseMerkleRootBuilder:
             dirty.add(group)
 
     def prepare(self) -> None:
-        """Hash the groups that changed since the last call (the bulk of the work)."""
+        """Hash the groups that arrived since the last call (the bulk of the work).
+
+        A group that grows after it was hashed is hashed again only once, by :meth:`root`: a
+        key prefix shared by every batch (an event topic such as a generator's address) would
+        otherwise be hashed again at every call.
+        """
+        nodes = self._nodes
+        grown = self._grown
         for group in self._dirty:
-            self._nodes[group] = _group_nodes(self._groups[group], self.key_length)
+            if group in grown:
+                continue
+            if group in nodes:
+                del nodes[group]
+                grown.add(group)
+            else:
+                nodes[group] = _group_nodes(self._groups[group], self.key_length)
         self._dirty.clear()
 
     def root(self) -> bytes:
         """The root of the tree holding every pair added."""
         self.prepare()
+        for group in self._grown:
+            self._nodes[group] = _group_nodes(self._groups[group], self.key_length)
+        self._grown.clear()
         if not self._groups:
             return EMPTY_HASH
         groups = sorted(self._groups)

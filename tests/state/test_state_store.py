@@ -400,6 +400,7 @@ def test_warm_page_cache_reads_the_top_levels_first(db: Database) -> None:
     assert everything == len(cold.page_cache) > 3000 // 15
     assert cold.warm_page_cache() == everything  # all hits now: nothing more to read
 
+    assert StateStore(db, page_cache_size=0).warm_page_cache() == 0  # nothing to keep them in
     few = StateStore(db)
     assert few.warm_page_cache(max_pages=0) == 0 == len(few.page_cache)
     assert few.warm_page_cache(max_pages=3) == 3 == len(few.page_cache)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -128,3 +129,29 @@ def test_a_hung_worker_is_stopped_and_the_root_computed_here(
     assert worker.root(events) == compute_event_root(events)
     assert worker._process is None  # killed; the next block starts a new one
     assert _stream(worker, events, 64) == compute_event_root(events)
+
+
+def test_a_stalled_worker_does_not_block_the_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stopped worker fills the pipe: sends fail after SEND_TIMEOUT instead of blocking, the
+    worker is killed and the root computed here."""
+    monkeypatch.setattr(parallel_roots, "SEND_TIMEOUT", 0.3)
+    worker = EventRootWorker()
+    try:
+        events = _events(4000)
+        worker.begin()
+        assert worker._process is not None and worker._process.pid is not None
+        os.kill(worker._process.pid, signal.SIGSTOP)
+
+        def ship() -> None:
+            for _ in range(20):  # about 10 MB: far beyond a socket buffer
+                for start in range(0, len(events), STREAM_BATCH):
+                    worker.add(events[start : start + STREAM_BATCH])
+
+        sender = threading.Thread(target=ship, daemon=True)
+        sender.start()
+        sender.join(60)
+        assert not sender.is_alive()  # it did not block for good
+        assert worker._process is None  # killed
+        assert worker.root(events) == compute_event_root(events)
+    finally:
+        worker.close(wait=0)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klayr_py.errors import TreeError
-from klayr_py.tree import EMPTY_HASH, SparseMerkleRootBuilder, sparse_merkle_root
+from klayr_py.tree import EMPTY_HASH, SparseMerkleRootBuilder, root_builder, sparse_merkle_root
 
 # Few group prefixes, some sharing many bits (groups hanging deep), and suffixes that often share
 # all but their last bits (long chains inside a group).
@@ -68,3 +68,25 @@ def test_bad_input_is_refused() -> None:
         builder.add([(b"\x02" * 6, b"")])
     with pytest.raises(TreeError, match="group_length"):
         SparseMerkleRootBuilder(6, 7)
+
+
+def test_a_group_in_every_batch_is_hashed_twice_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key prefix that every batch extends (an event topic such as a generator's address) is
+    hashed when first prepared and once more by root(), not at every prepare()."""
+    hashed: list[bytes] = []
+    group_nodes = root_builder._group_nodes
+
+    def counting(members: dict[bytes, bytes], key_length: int) -> list[bytes]:
+        hashed.append(next(iter(members))[:4])
+        return group_nodes(members, key_length)
+
+    monkeypatch.setattr(root_builder, "_group_nodes", counting)
+    builder = SparseMerkleRootBuilder(6, 4)
+    pairs = {}
+    for batch in range(50):
+        new = {b"hot!" + batch.to_bytes(2, "big"): b"v", bytes([batch]) * 6: b"w"}
+        builder.add(new.items())
+        builder.prepare()
+        pairs.update(new)
+    assert builder.root() == sparse_merkle_root(pairs, 6)
+    assert hashed.count(b"hot!") == 2
