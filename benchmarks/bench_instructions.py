@@ -1,0 +1,73 @@
+"""Instructions per block of createHello transactions, counted by valgrind (callgrind).
+
+Run by hand (not in CI; needs valgrind):
+    python benchmarks/bench_instructions.py [--state-size 1000] [--block-size 1000] [--blocks 3]
+        [--parallel-roots]
+
+Wall-clock figures on a shared machine move by up to 2x within minutes (docs/performance.md);
+instruction counts do not. This runs ``bench_blocks.py`` twice under callgrind, once timing one
+block and once ``1 + --blocks`` blocks, everything else equal (fill, page-cache warm-up, warm-up
+blocks), and prints the difference divided by ``--blocks``: the instructions of this process for
+one block (execution, roots, the write's user-space part, and building the block's transactions
+from bytes, which the timed figures leave out). With ``--parallel-roots`` the worker process is
+not counted. Each run takes one to a few minutes (callgrind runs code about 50x
+slower), so keep the state small: the difference is what matters, e.g. before and after a change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent / "bench_blocks.py"
+
+
+def _instructions(blocks: int, args: argparse.Namespace) -> int:
+    """Instructions callgrind counts for a run of bench_blocks.py timing ``blocks`` blocks."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={tmp}/callgrind.out",
+            sys.executable,
+            str(BENCH),
+            "--state-sizes",
+            str(args.state_size),
+            "--block-size",
+            str(args.block_size),
+            "--blocks",
+            str(blocks),
+        ]
+        if args.parallel_roots:
+            command.append("--parallel-roots")
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count in valgrind's output:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    """Run both counts and print instructions per block."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--state-size", type=int, default=1000)
+    parser.add_argument("--block-size", type=int, default=1000)
+    parser.add_argument("--blocks", type=int, default=3, help="blocks counted (beyond the first)")
+    parser.add_argument("--parallel-roots", action="store_true")
+    args = parser.parse_args()
+    base = _instructions(1, args)
+    more = _instructions(1 + args.blocks, args)
+    per_block = (more - base) / args.blocks
+    print(
+        f"state {args.state_size:,} keys, blocks of {args.block_size:,} createHello: "
+        f"{per_block / 1e6:,.1f} M instructions per block "
+        f"({per_block / args.block_size / 1e3:,.1f} k per transaction)"
+    )
+
+
+if __name__ == "__main__":
+    main()
