@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar, overload
 
 from klayr_py import validator
 from klayr_py.chain.schemas import Schema
@@ -49,3 +49,28 @@ def check_id(value: Mapping[str, Any], actual: bytes, error: type[ChainError], w
         return
     if not isinstance(given, str) or given.lower() != actual.hex():
         raise error(f"{what} JSON has id {given!r}, but its content has id {actual.hex()}")
+
+
+_T = TypeVar("_T")
+
+
+class cached(Generic[_T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
+    access): computed once, then kept in the instance ``__dict__``, which shadows it. The chain
+    objects' IDs and bytes use it: they are read for every transaction and event of a block."""
+
+    __slots__ = ("_func", "_name")
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self._func = func
+        self._name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _T | cached[_T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._func(instance)
+        return value

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain._common import check_schema, require_fields
+from klayr_py.chain._common import cached, check_schema, require_fields
 from klayr_py.chain.constants import MAX_ASSET_DATA_SIZE_BYTES, is_valid_name
 from klayr_py.chain.schemas import BLOCK_ASSET_SCHEMA
 from klayr_py.errors import BlockError
@@ -160,6 +159,6 @@ class BlockAssets:
                     )
             last = asset
 
-    @cached_property
+    @cached
     def _bytes(self) -> tuple[bytes, ...]:
         return tuple(asset.get_bytes() for asset in self.assets)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain._common import check_id, check_schema, require_fields
+from klayr_py.chain._common import cached, check_id, check_schema, require_fields
 from klayr_py.chain.constants import (
     EMPTY_HASH,
     LENGTH_ADDRESS,
@@ -137,7 +136,7 @@ class BlockHeader:
         """The encoded header without its signature: what the generator signs."""
         return codec.encode(SIGNING_BLOCK_HEADER_SCHEMA, self._signing_props())
 
-    @cached_property
+    @cached
     def id(self) -> bytes:
         """The block ID: sha256 of :meth:`get_bytes`."""
         return sha256(self._bytes)
@@ -234,7 +233,7 @@ class BlockHeader:
         if broken:
             raise BlockError("; ".join(broken))
 
-    @cached_property
+    @cached
     def _bytes(self) -> bytes:
         return codec.encode(BLOCK_HEADER_SCHEMA, self._props())
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain._common import check_schema, require_fields
+from klayr_py.chain._common import cached, check_schema, require_fields
 from klayr_py.chain.constants import (
     EVENT_COMMAND_EXECUTION_RESULT,
     EVENT_MAX_TOPICS_PER_EVENT,
@@ -25,29 +25,6 @@ __all__ = ["Event", "command_execution_result_event", "standard_event_data"]
 
 _JSON_FIELDS = tuple(EVENT_SCHEMA["required"])
 _ENCODE_EVENT = compile_schema(EVENT_SCHEMA).encode
-
-_T = TypeVar("_T")
-
-
-class _cached(Generic[_T]):
-    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first
-    access): computed once, then kept in the instance ``__dict__``, which shadows it."""
-
-    __slots__ = ("_func", "_name")
-
-    def __init__(self, func: Callable[[Any], _T]) -> None:
-        self._func = func
-        self._name = func.__name__
-
-    @overload
-    def __get__(self, instance: None, owner: type | None = None) -> _cached[_T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
-    def __get__(self, instance: object | None, owner: type | None = None) -> _T | _cached[_T]:
-        if instance is None:
-            return self
-        value = instance.__dict__[self._name] = self._func(instance)
-        return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,7 +107,7 @@ class Event:
         """The encoded event; its hash is the value of each of its event tree leaves."""
         return self._bytes
 
-    @_cached
+    @cached
     def id(self) -> bytes:
         """sha256 of :meth:`get_bytes` (Klayr's ``Event.id()``)."""
         return sha256(self._bytes)
@@ -170,7 +147,7 @@ class Event:
         """Check the event against Klayr's event schema (name lengths, at most 4 topics ...)."""
         check_schema(EVENT_SCHEMA, self.to_dict(), EventError, "event")
 
-    @_cached
+    @cached
     def _bytes(self) -> bytes:
         return _ENCODE_EVENT(self.to_dict())
 

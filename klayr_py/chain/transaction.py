@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 from typing import Any
 
 from klayr_py import codec
-from klayr_py.chain._common import check_id, check_schema, require_fields
+from klayr_py.chain._common import cached, check_id, check_schema, require_fields
 from klayr_py.chain.constants import (
     MAX_PARAMS_SIZE,
     SIGNATURE_LENGTH_BYTES,
@@ -96,12 +95,12 @@ class Transaction:
         """The encoded transaction without its signatures: what each signature signs."""
         return codec.encode(TRANSACTION_SCHEMA, {**self._props(), "signatures": []})
 
-    @cached_property
+    @cached
     def id(self) -> bytes:
         """sha256 of :meth:`get_bytes`."""
         return sha256(self._bytes)
 
-    @cached_property
+    @cached
     def sender_address(self) -> bytes:
         """The 20-byte address of ``sender_public_key``."""
         return get_address_from_public_key(self.sender_public_key)
@@ -165,7 +164,7 @@ class Transaction:
             and all(type(signature) is bytes for signature in self.signatures)
         )
 
-    @cached_property
+    @cached
     def _bytes(self) -> bytes:
         return codec.encode(TRANSACTION_SCHEMA, self._props())
 
