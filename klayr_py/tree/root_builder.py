@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from klayr_py.errors import TreeError
 from klayr_py.tree._hash import EMPTY_HASH
-from klayr_py.tree.sparse_merkle_tree import BRANCH_PREFIX, LEAF_PREFIX, _sorted_root
+from klayr_py.tree.sparse_merkle_tree import BRANCH_PREFIX, LEAF_PREFIX, _hash_chain, _sorted_root
 
 __all__ = ["SparseMerkleRootBuilder"]
 
@@ -112,30 +112,14 @@ class SparseMerkleRootBuilder:
             right = hanging(mid, below) if hi - mid == 1 else join(mid, hi, below)
             node = sha256(branch_prefix + left + right).digest()
             if split_depth > depth:
-                path = format(first >> (bits - split_depth), f"0{split_depth}b")
-                for bit in path[depth:][::-1]:
-                    node = _chain_step(node, bit)
+                node = _hash_chain(
+                    node, format(first >> (bits - split_depth), f"0{split_depth}b")[depth:]
+                )
             return node
 
         if len(groups) == 1:
             return hanging(0, 0)
         return join(0, len(groups), 0)
-
-
-_RIGHT_COPY = hashlib.sha256(BRANCH_PREFIX + EMPTY_HASH).copy  # a branch whose left child is empty
-_LEFT_COPY = hashlib.sha256(BRANCH_PREFIX).copy  # a branch whose right child is empty
-
-
-def _chain_step(node: bytes, bit: str) -> bytes:
-    """The single-child branch above ``node``, which is its child on side ``bit`` ("0"/"1")."""
-    if bit == "1":
-        hasher = _RIGHT_COPY()
-        hasher.update(node)
-    else:
-        hasher = _LEFT_COPY()
-        hasher.update(node)
-        hasher.update(EMPTY_HASH)
-    return hasher.digest()
 
 
 def _group_nodes(members: dict[bytes, bytes], key_length: int) -> list[bytes]:
@@ -154,5 +138,5 @@ def _group_nodes(members: dict[bytes, bytes], key_length: int) -> list[bytes]:
     )
     path = format(first >> (bits - split_depth), f"0{split_depth}b")
     for depth in range(split_depth - 1, -1, -1):
-        node = nodes[depth] = _chain_step(node, path[depth])
+        node = nodes[depth] = _hash_chain(node, path[depth])
     return nodes

@@ -130,13 +130,9 @@ def _sorted_root(keys: list[bytes], values: list[bytes], key_length: int, depth:
     ints = [int.from_bytes(key, "big") for key in keys]
     bits = key_length * 8
     sha256 = hashlib.sha256
-    empty = EMPTY_HASH
     leaf_prefix = LEAF_PREFIX
     branch_prefix = BRANCH_PREFIX
-    # The chains' branches have one empty child: copying a hash object already fed the constant
-    # part is cheaper than building the 73 bytes and a new object for each of them.
-    right_copy = sha256(BRANCH_PREFIX + EMPTY_HASH).copy  # an empty left child
-    left_copy = sha256(BRANCH_PREFIX).copy  # an empty right child
+    hash_chain = _hash_chain
 
     def subtree(lo: int, hi: int, depth: int) -> bytes:
         # At least two keys: split where the first and last keys first differ.
@@ -155,21 +151,40 @@ def _sorted_root(keys: list[bytes], values: list[bytes], key_length: int, depth:
             right = subtree(mid, hi, below)
         node = sha256(branch_prefix + left + right).digest()
         if split_depth > depth:
-            # The path bits from split_depth - 1 up to depth, as characters: one pass of bin().
-            for bit in format(first >> (bits - split_depth), f"0{split_depth}b")[depth:][::-1]:
-                if bit == "1":
-                    hasher = right_copy()
-                    hasher.update(node)
-                else:
-                    hasher = left_copy()
-                    hasher.update(node)
-                    hasher.update(empty)
-                node = hasher.digest()
+            # The path bits from depth to split_depth - 1, as characters: one pass of bin().
+            node = hash_chain(
+                node, format(first >> (bits - split_depth), f"0{split_depth}b")[depth:]
+            )
         return node
 
     if len(keys) == 1:
         return sha256(leaf_prefix + keys[0] + values[0]).digest()
     return subtree(0, len(keys), depth)
+
+
+# The chains' branches have one empty child: copying a hash object already fed the constant part
+# is cheaper than building the 73 bytes and a new object for each of them.
+_RIGHT_COPY = hashlib.sha256(BRANCH_PREFIX + EMPTY_HASH).copy  # a branch whose left child is empty
+_LEFT_COPY = hashlib.sha256(BRANCH_PREFIX).copy  # a branch whose right child is empty
+
+
+def _hash_chain(node: bytes, path: str) -> bytes:
+    """The top of the chain of single-child branches above ``node``: ``path`` holds their bits
+    top-down as "0"/"1" characters (the side ``node``'s subtree is on at each of them).
+
+    Event trees have long such chains (a topic's keys share 64 bits), so this is a tight loop.
+    """
+    right_copy, left_copy, empty = _RIGHT_COPY, _LEFT_COPY, EMPTY_HASH
+    for bit in path[::-1]:
+        if bit == "1":
+            hasher = right_copy()
+            hasher.update(node)
+        else:
+            hasher = left_copy()
+            hasher.update(node)
+            hasher.update(empty)
+        node = hasher.digest()
+    return node
 
 
 def _apply_changes(
@@ -338,40 +353,26 @@ def _apply_changes(
             left = page[start + 37 : start + 69]
             right = page[start + 69 : start + 101]
             level = depth % page_height
+            bit = (key_int >> (top_bit - depth)) & 1
             depth += 1
-            if (key_int >> (top_bit - depth + 1)) & 1:
-                if right == empty:
-                    append((level, 1, left, page[start + 101 : end] if level < deepest else b""))
-                    bottom = build(i, i + 1, depth, 0, b"", b"")
-                    break
-                node_hash = right
-                if level < deepest:
-                    child = start + 101
-                    if left == empty:
-                        append((level, 1, left, b""))
-                        start = child
-                    else:
-                        start = after_subtree(page, child, right, end)
-                        append((level, 1, left, page[child:start]))
+            child, sibling = (right, left) if bit else (left, right)
+            first = start + 101  # the entry of the first non-empty child, if in this page
+            if child == empty:  # the key goes where nothing is; the sibling's subtree is the rest
+                append((level, bit, sibling, page[first:end] if level < deepest else b""))
+                bottom = build(i, i + 1, depth, 0, b"", b"")
+                break
+            node_hash = child
+            if level == deepest or sibling == empty:  # the sibling is in no fragment here
+                append((level, bit, sibling, b""))
+                start = first
+            else:  # both children in this page: left at ``first``, right after its subtree
+                split = after_subtree(page, first, right, end)
+                if bit:
+                    append((level, 1, sibling, page[first:split]))
+                    start = split
                 else:
-                    append((level, 1, left, b""))
-            else:
-                if left == empty:
-                    append((level, 0, right, page[start + 101 : end] if level < deepest else b""))
-                    bottom = build(i, i + 1, depth, 0, b"", b"")
-                    break
-                node_hash = left
-                if level < deepest:
-                    child = start + 101
-                    if right == empty:
-                        append((level, 0, right, b""))
-                    else:
-                        split = after_subtree(page, child, right, end)
-                        append((level, 0, right, page[split:end]))
-                        end = split
-                    start = child
-                else:
-                    append((level, 0, right, b""))
+                    append((level, 0, sibling, page[split:end]))
+                    start, end = first, split
             if level == deepest:
                 page = read_page(node_hash)
                 start = 0
