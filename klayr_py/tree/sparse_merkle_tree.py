@@ -187,6 +187,25 @@ def _hash_chain(node: bytes, path: str) -> bytes:
     return node
 
 
+def _chain_nodes(node: bytes, path: str) -> list[bytes]:
+    """Every node of the chain :func:`_hash_chain` hashes, top first, ``node`` last."""
+    right_copy, left_copy, empty = _RIGHT_COPY, _LEFT_COPY, EMPTY_HASH
+    nodes = [node]
+    append = nodes.append
+    for bit in path[::-1]:
+        if bit == "1":
+            hasher = right_copy()
+            hasher.update(node)
+        else:
+            hasher = left_copy()
+            hasher.update(node)
+            hasher.update(empty)
+        node = hasher.digest()
+        append(node)
+    nodes.reverse()
+    return nodes
+
+
 def _apply_changes(
     db: NodeStore,
     root: bytes,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -76,9 +78,9 @@ def test_a_group_in_every_batch_is_hashed_twice_at_most(monkeypatch: pytest.Monk
     hashed: list[bytes] = []
     group_nodes = root_builder._group_nodes
 
-    def counting(members: dict[bytes, bytes], key_length: int) -> list[bytes]:
+    def counting(members: dict[bytes, bytes], key_length: int, top: int) -> tuple[int, list[bytes]]:
         hashed.append(next(iter(members))[:4])
-        return group_nodes(members, key_length)
+        return group_nodes(members, key_length, top)
 
     monkeypatch.setattr(root_builder, "_group_nodes", counting)
     builder = SparseMerkleRootBuilder(6, 4)
@@ -90,3 +92,43 @@ def test_a_group_in_every_batch_is_hashed_twice_at_most(monkeypatch: pytest.Monk
         pairs.update(new)
     assert builder.root() == sparse_merkle_root(pairs, 6)
     assert hashed.count(b"hot!") == 2
+
+
+def test_groups_are_hashed_only_down_from_where_they_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A group's chain is hashed from where it hangs among the groups known at prepare(), not
+    from the root: here 200 groups prepared together hang about 8 levels down, and a chain from
+    the root would cost about 8 more hashes per group."""
+    calls = 0
+    chain_nodes = root_builder._chain_nodes
+
+    def counting(node: bytes, path: str) -> list[bytes]:
+        nonlocal calls
+        calls += len(path)
+        return chain_nodes(node, path)
+
+    monkeypatch.setattr(root_builder, "_chain_nodes", counting)
+    pairs = {}
+    for group in range(200):
+        prefix = hashlib.sha256(group.to_bytes(2, "big")).digest()[:4]
+        pairs.update({prefix + b"\x00\x00": b"a", prefix + b"\x00\x01": b"b"})
+    builder = SparseMerkleRootBuilder(6, 4)
+    builder.add(pairs.items())
+    builder.prepare()
+    assert builder.root() == sparse_merkle_root(pairs, 6)
+    # Each group's keys part at depth 47: a chain from depth 47 up to about 9 (200 groups).
+    assert calls < 200 * (47 - 6)
+
+
+def test_a_group_that_ends_up_far_deeper_is_hashed_from_its_subtree() -> None:
+    """A group prepared alone hangs at depth 0; a later group sharing 31 of its 32 bits makes
+    it hang at 32, beyond the depths whose nodes were kept."""
+    first = {bytes(4) + b"\x00\x00": b"a", bytes(4) + b"\x00\x01": b"b"}
+    later = {bytes(3) + b"\x01" + b"\x00\x00": b"c", bytes(3) + b"\x01" + b"\x00\x01": b"d"}
+    builder = SparseMerkleRootBuilder(6, 4)
+    builder.add(first.items())
+    builder.prepare()
+    builder.add(later.items())
+    assert builder.root() == sparse_merkle_root({**first, **later}, 6)
+    assert root_builder._KEPT_DEPTHS < 32  # so the chain above 32 was hashed again
