@@ -2,25 +2,31 @@
 
 Run by hand (not in CI):
     python benchmarks/bench_blocks.py [--block-size 1000] [--blocks 5] [--state-sizes 1000,1000000]
-        [--parallel-roots] [--fill-cache DIR] [--page-cache-mb 512] [--profile FILE]
+        [--roots sequential|streamed|both] [--fill-cache DIR] [--page-cache-mb 512]
+        [--profile FILE]
 
 For each state size, a LevelDB in a temp dir is filled with that many message-store entries
 (committed in large batches, then compacted; ``--fill-cache`` keeps a copy to reuse), its tree
-pages are read into the page cache (as a node that has been running has them), two untimed
-blocks run, then blocks of ``--block-size`` createHello transactions from distinct senders are
-executed and committed. Transactions are signed beforehand and decoded from bytes, as a pool
-holds them; no module verifies signatures, so the figures are execution + commit. Prints
-transactions/s and the median time per block to execute the hooks, to compute the roots (state
-root = sparse Merkle tree update, shown alone in brackets; event root; with ``--parallel-roots``
-the event root is built in a worker fed during execution), and to write the block's batch; then
-the ratios of commit time at the largest state to the smallest: roots + write, and state root +
-write.
+pages are read into the page cache (as a node that has been running has them) and two untimed
+blocks run. Then ``--blocks`` rounds each execute and commit one block of ``--block-size``
+createHello transactions from distinct senders at every state size in turn, so that all sizes
+share the machine's fast and slow periods (a shared machine's speed moves by up to 2x within
+minutes); a fixed pure-Python hashing task timed before each round shows the machine's speed.
+Transactions are signed beforehand and decoded from bytes, as a pool holds them; no module
+verifies signatures, so the figures are execution + commit. Prints the median time per block to
+execute the hooks, to compute the roots (state root = sparse Merkle tree update, shown alone in
+brackets; event root) and to write the block's batch, and transactions/s (median and range);
+then, per round, the ratios of commit time at the largest state to the smallest: roots + write,
+and state root + write. ``--roots streamed`` builds the event root in a worker process fed while
+the block executes (the node's ``parallelRoots``); ``--roots both`` runs both side by side and
+prints their ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import os
 import platform
 import shutil
@@ -28,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +61,8 @@ CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)
 FILL_BATCH = 50_000
 WARM_UP_BLOCKS = 2
+CALIBRATION_STEPS = 20_000
+MODES = ("sequential", "streamed")
 
 
 def _header(height: int) -> BlockHeader:
@@ -109,91 +118,84 @@ def _fill(state: StateStore, module: HelloModule, keys: int) -> int:
     return height
 
 
-def run(state_size: int, args: argparse.Namespace) -> dict[str, float]:
-    """Fill a state of ``state_size`` keys (or copy it from ``args.fill_cache``), then time
-    ``args.blocks`` blocks."""
-    fill_cache = args.fill_cache
-    with tempfile.TemporaryDirectory() as tmp:
+class _StateUnderTest:
+    """A filled state of ``size`` keys, opened, warmed up and ready to time blocks on."""
+
+    def __init__(
+        self, size: int, streamed: bool, args: argparse.Namespace, stack: ExitStack
+    ) -> None:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
         path = os.path.join(tmp, "state")
-        cached = os.path.join(fill_cache, f"state-{state_size}") if fill_cache else None
+        cached = os.path.join(args.fill_cache, f"state-{size}") if args.fill_cache else None
         started = time.perf_counter()
         if cached and os.path.isdir(cached):
             shutil.copytree(cached, path)
         with LevelDB(path) as db:
-            module = HelloModule()
-            machine = StateMachine()
-            machine.register_module(module)
-            machine.init({}, {})
             state = StateStore(db)
             height = state.height + 1
             if height == 0:
-                height = _fill(state, module, state_size)
+                height = _fill(state, _hello_machine()[0], size)
                 db.compact()  # steady state: no background compaction during the timed blocks
         if cached and not os.path.isdir(cached):
             shutil.copytree(path, cached)
-        fill_seconds = time.perf_counter() - started
-        return _time_blocks(path, height, fill_seconds, args)
-
-
-def _time_blocks(
-    path: str, height: int, fill_seconds: float, args: argparse.Namespace
-) -> dict[str, float]:
-    block_size, blocks, profile = args.block_size, args.blocks, args.profile
-    with LevelDB(path) as db:
-        module = HelloModule()
-        machine = StateMachine()
-        machine.register_module(module)
-        machine.init({}, {})
-        state = StateStore(db, page_cache_size=args.page_cache_mb * 1024 * 1024)
-        state.warm_page_cache()  # as a node that has been running has them
-        worker = EventRootWorker() if args.parallel_roots else None
-        executor = BlockExecutor(machine, state, CHAIN_ID, event_root_worker=worker)
-        schema = module.commands[0].schema
-        roots_seconds: list[float] = []
-        _time_calls(executor, "_finish", roots_seconds)  # every root of the block
-        state_root_seconds: list[float] = []
-        _time_calls(state, "prepare_commit", state_root_seconds)  # the state root alone
+        self.fill_seconds = time.perf_counter() - started
+        self.block_size = args.block_size
+        db = stack.enter_context(LevelDB(path))
+        module, machine = _hello_machine()
+        self.schema = module.commands[0].schema
+        self.state = StateStore(db, page_cache_size=args.page_cache_mb * 1024 * 1024)
+        self.state.warm_page_cache()  # as a node that has been running has them
+        worker = EventRootWorker() if streamed else None
         if worker is not None:
             worker.start()  # spawned outside the timing
+            stack.callback(worker.close)
+        self.executor = BlockExecutor(machine, self.state, CHAIN_ID, event_root_worker=worker)
+        self.roots_seconds: list[float] = []
+        _time_calls(self.executor, "_finish", self.roots_seconds)  # every root of the block
+        self.state_root_seconds: list[float] = []
+        _time_calls(self.state, "prepare_commit", self.state_root_seconds)  # the state root alone
+        self.height = height
         for w in range(WARM_UP_BLOCKS):  # fills the page cache, as in a node that has been running
-            transactions = _transactions(block_size, 1_000_000 + w, schema)
-            executor.commit(executor.execute(_header(height), BlockAssets(), transactions))
-            height += 1
-        roots_seconds.clear()
-        state_root_seconds.clear()
-        executes, commits, roots, state_roots = [], [], [], []
-        profiler = cProfile.Profile() if profile else None
-        if profiler is not None:
-            profiler.enable()
-        for b in range(blocks):
-            transactions = _transactions(block_size, b + 1, schema)
-            t0 = time.perf_counter()
-            result = executor.execute(_header(height), BlockAssets(), transactions)
-            t1 = time.perf_counter()
-            executor.commit(result)
-            t2 = time.perf_counter()
-            block_roots = sum(roots_seconds)
-            roots_seconds.clear()
-            state_roots.append(sum(state_root_seconds))
-            state_root_seconds.clear()
-            roots.append(block_roots)
-            executes.append(t1 - t0 - block_roots)
-            commits.append(t2 - t1)
-            height += 1
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(profile)
-        if worker is not None:
-            worker.close()
-        execute, root, commit = map(statistics.median, (executes, roots, commits))
+            self.block(1_000_000 + w)
+
+    def block(self, salt: int) -> dict[str, float]:
+        """Execute and commit one block of fresh transactions; its timings in ms."""
+        transactions = _transactions(self.block_size, salt, self.schema)
+        self.roots_seconds.clear()
+        self.state_root_seconds.clear()
+        t0 = time.perf_counter()
+        result = self.executor.execute(_header(self.height), BlockAssets(), transactions)
+        t1 = time.perf_counter()
+        self.executor.commit(result)
+        t2 = time.perf_counter()
+        self.height += 1
+        roots = sum(self.roots_seconds)
         return {
-            "fill_s": fill_seconds,
-            "execute_ms": execute * 1000,
-            "roots_ms": root * 1000,
-            "state_root_ms": statistics.median(state_roots) * 1000,
-            "commit_ms": commit * 1000,
-            "tx_per_s": block_size / (execute + root + commit),
+            "execute": (t1 - t0 - roots) * 1000,
+            "roots": roots * 1000,
+            "state_root": sum(self.state_root_seconds) * 1000,
+            "write": (t2 - t1) * 1000,
+            "total": (t2 - t0) * 1000,
         }
+
+
+def _hello_machine() -> tuple[HelloModule, StateMachine]:
+    module = HelloModule()
+    machine = StateMachine()
+    machine.register_module(module)
+    machine.init({}, {})
+    return module, machine
+
+
+def _calibrate() -> float:
+    """Milliseconds for a fixed piece of pure-Python hashing (CALIBRATION_STEPS chained
+    SHA-256): how fast the machine is right now. Shared machines change speed by up to 2x within
+    minutes; the range printed shows whether the rounds ran in slow or fast periods."""
+    node = bytes(32)
+    started = time.perf_counter()
+    for _ in range(CALIBRATION_STEPS):
+        node = hashlib.sha256(node).digest()
+    return (time.perf_counter() - started) * 1000
 
 
 def _time_calls(owner: object, name: str, sink: list[float]) -> None:
@@ -211,15 +213,17 @@ def _time_calls(owner: object, name: str, sink: list[float]) -> None:
 
 
 def main() -> None:
-    """Parse arguments, run every state size, print the table and the commit-time ratio."""
+    """Parse arguments, run the rounds, print the table and the commit-time ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--block-size", type=int, default=1000)
-    parser.add_argument("--blocks", type=int, default=5)
+    parser.add_argument("--blocks", type=int, default=5, help="rounds (one block per state each)")
     parser.add_argument("--state-sizes", default="1000,100000,1000000")
     parser.add_argument(
-        "--parallel-roots",
-        action="store_true",
-        help="build the event root in a worker process fed while the block executes",
+        "--roots",
+        choices=[*MODES, "both"],
+        default="sequential",
+        help="event root computed after execution (sequential), in a worker process fed while "
+        "the block executes (streamed), or both side by side",
     )
     parser.add_argument(
         "--fill-cache",
@@ -229,39 +233,86 @@ def main() -> None:
         "--page-cache-mb", type=int, default=512, help="the state store's tree page cache"
     )
     parser.add_argument("--profile", help="write a cProfile of the timed blocks to this file")
+    parser.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="skip the machine-speed task (for bench_instructions.py, which counts everything)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.state_sizes.split(",")]
+    modes = list(MODES) if args.roots == "both" else [args.roots]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    print(f"blocks of {args.block_size} createHello transactions, median of {args.blocks} blocks")
-    if args.parallel_roots:
-        print("event root built in a worker process fed while the block executes")
-    print(
-        f"{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}{'(state)':>9}"
-        f"{'write ms':>10}{'tx/s':>8}"
-    )
-    results = {}
-    for size in sizes:
-        results[size] = run(size, args)
-        r = results[size]
+    print(f"blocks of {args.block_size} createHello transactions, {args.blocks} rounds")
+    with ExitStack() as stack:
+        states = {
+            (mode, size): _StateUnderTest(size, mode == "streamed", args, stack)
+            for mode in modes
+            for size in sizes
+        }
+        rows: dict[tuple[str, int], list[dict[str, float]]] = {case: [] for case in states}
+        speeds = []
+        profiler = cProfile.Profile() if args.profile else None
+        for b in range(args.blocks):
+            # One block of every case per round: they share the machine's fast and slow periods.
+            if not args.no_calibration:
+                speeds.append(_calibrate())
+            if profiler is not None:
+                profiler.enable()
+            for case, state in states.items():
+                rows[case].append(state.block(b + 1))
+            if profiler is not None:
+                profiler.disable()
+        if profiler is not None:
+            profiler.dump_stats(args.profile)
+    if speeds:
         print(
-            f"{size:>12,}{r['fill_s']:>8.1f}{r['execute_ms']:>12.1f}{r['roots_ms']:>10.1f}"
-            f"{r['state_root_ms']:>9.1f}{r['commit_ms']:>10.1f}{r['tx_per_s']:>8,.0f}"
+            f"calibration ({CALIBRATION_STEPS:,} chained SHA-256 before each round) ms: min "
+            f"{min(speeds):.1f}, median {statistics.median(speeds):.1f}, max {max(speeds):.1f}"
         )
-    small, large = results[sizes[0]], results[sizes[-1]]
-    commit_small = small["roots_ms"] + small["commit_ms"]
-    commit_large = large["roots_ms"] + large["commit_ms"]
     print(
-        f"commit time (roots + write) ratio {sizes[-1]:,} / {sizes[0]:,} keys: "
-        f"{commit_large / commit_small:.2f}x"
+        f"{'roots':>11}{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}"
+        f"{'(state)':>9}{'write ms':>10}{'tx/s':>8}{'tx/s range':>15}"
     )
-    state_small = small["state_root_ms"] + small["commit_ms"]
-    state_large = large["state_root_ms"] + large["commit_ms"]
-    print(
-        f"state commit (state root + write) ratio {sizes[-1]:,} / {sizes[0]:,} keys: "
-        f"{state_large / state_small:.2f}x"
-    )
+    for (mode, size), blocks in rows.items():
+
+        def median(column: str, blocks: list[dict[str, float]] = blocks) -> float:
+            return statistics.median(block[column] for block in blocks)
+
+        rates = [args.block_size * 1000 / block["total"] for block in blocks]
+        print(
+            f"{mode:>11}{size:>12,}{states[mode, size].fill_seconds:>8.1f}"
+            f"{median('execute'):>12.1f}{median('roots'):>10.1f}{median('state_root'):>9.1f}"
+            f"{median('write'):>10.1f}{statistics.median(rates):>8,.0f}"
+            f"{min(rates):>8,.0f}-{max(rates):,.0f}"
+        )
+    for mode in modes:
+        if len(sizes) > 1:
+            small, large = rows[mode, sizes[0]], rows[mode, sizes[-1]]
+            for label, parts in (
+                ("commit time (roots + write)", ("roots", "write")),
+                ("state commit (state root + write)", ("state_root", "write")),
+            ):
+                ratios = [
+                    sum(big[part] for part in parts) / sum(little[part] for part in parts)
+                    for little, big in zip(small, large, strict=True)
+                ]
+                print(
+                    f"{mode}: {label} ratio {sizes[-1]:,} / {sizes[0]:,} keys, same round: "
+                    f"median {statistics.median(ratios):.2f}x "
+                    f"(range {min(ratios):.2f}-{max(ratios):.2f}x)"
+                )
+    if len(modes) > 1:
+        for size in sizes:
+            gains = [
+                one["total"] / other["total"]
+                for one, other in zip(rows[modes[0], size], rows[modes[1], size], strict=True)
+            ]
+            print(
+                f"{size:,} keys: block time {modes[0]} / {modes[1]}, same round: median "
+                f"{statistics.median(gains):.2f}x (range {min(gains):.2f}-{max(gains):.2f}x)"
+            )
 
 
 if __name__ == "__main__":

@@ -2,14 +2,14 @@
 
 Run by hand (not in CI; needs valgrind):
     python benchmarks/bench_instructions.py [--state-size 1000] [--block-size 1000] [--blocks 3]
-        [--parallel-roots]
+        [--roots sequential|streamed] [--fill-cache DIR]
 
 Wall-clock figures on a shared machine move by up to 2x within minutes (docs/performance.md);
 instruction counts do not. This runs ``bench_blocks.py`` twice under callgrind, once timing one
 block and once ``1 + --blocks`` blocks, everything else equal (fill, page-cache warm-up, warm-up
 blocks), and prints the difference divided by ``--blocks``: the instructions of this process for
 one block (execution, roots, the write's user-space part, and building the block's transactions
-from bytes, which the timed figures leave out). With ``--parallel-roots`` the worker process is
+from bytes, which the timed figures leave out). With ``--roots streamed`` the worker process is
 not counted. Each run takes one to a few minutes (callgrind runs code about 50x
 slower), so keep the state small: the difference is what matters, e.g. before and after a change.
 """
@@ -41,9 +41,12 @@ def _instructions(blocks: int, args: argparse.Namespace) -> int:
             str(args.block_size),
             "--blocks",
             str(blocks),
+            "--no-calibration",
+            "--roots",
+            args.roots,
         ]
-        if args.parallel_roots:
-            command.append("--parallel-roots")
+        if args.fill_cache:
+            command += ["--fill-cache", args.fill_cache]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
@@ -57,7 +60,10 @@ def main() -> None:
     parser.add_argument("--state-size", type=int, default=1000)
     parser.add_argument("--block-size", type=int, default=1000)
     parser.add_argument("--blocks", type=int, default=3, help="blocks counted (beyond the first)")
-    parser.add_argument("--parallel-roots", action="store_true")
+    parser.add_argument("--roots", choices=["sequential", "streamed"], default="sequential")
+    parser.add_argument(
+        "--fill-cache", help="as bench_blocks.py: reuse filled states (needed for 10^6 keys)"
+    )
     args = parser.parse_args()
     base = _instructions(1, args)
     more = _instructions(1 + args.blocks, args)
