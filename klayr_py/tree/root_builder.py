@@ -152,9 +152,9 @@ class SparseMerkleRootBuilder:
 
 
 _KEPT_DEPTHS = 16
-"""How many depths below where a group hangs when prepared keep its node: a group hangs deeper at
-the end only if a later group shares more of its prefix (a few bits more, for random topic
-hashes); deeper than this, its chain is hashed again from its subtree by root()."""
+"""A prepared group keeps its node at the depth where it hangs then and at the 16 depths below:
+it hangs deeper at the end only if a later group shares more of its prefix (a few bits more, for
+random topic hashes); deeper than that, root() hashes its chain again from its subtree."""
 
 _Group = tuple[int, list[bytes], bytes, str]  # see _group_nodes
 

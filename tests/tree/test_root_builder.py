@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klayr_py.errors import TreeError
-from klayr_py.tree import EMPTY_HASH, SparseMerkleRootBuilder, root_builder, sparse_merkle_root
+from klayr_py.tree import (
+    EMPTY_HASH,
+    SparseMerkleRootBuilder,
+    root_builder,
+    sparse_merkle_root,
+    sparse_merkle_tree,
+)
 
 # Few group prefixes, some sharing many bits (groups hanging deep), and suffixes that often share
 # all but their last bits (long chains inside a group).
@@ -78,7 +86,7 @@ def test_a_group_in_every_batch_is_hashed_twice_at_most(monkeypatch: pytest.Monk
     hashed: list[bytes] = []
     group_nodes = root_builder._group_nodes
 
-    def counting(members: dict[bytes, bytes], key_length: int, top: int) -> tuple[int, list[bytes]]:
+    def counting(members: dict[bytes, bytes], key_length: int, top: int) -> root_builder._Group:
         hashed.append(next(iter(members))[:4])
         return group_nodes(members, key_length, top)
 
@@ -94,31 +102,51 @@ def test_a_group_in_every_batch_is_hashed_twice_at_most(monkeypatch: pytest.Monk
     assert hashed.count(b"hot!") == 2
 
 
-def test_groups_are_hashed_only_down_from_where_they_hang(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A group's chain is hashed from where it hangs among the groups known at prepare(), not
-    from the root: here 200 groups prepared together hang about 8 levels down, and a chain from
-    the root would cost about 8 more hashes per group."""
-    calls = 0
-    chain_nodes = root_builder._chain_nodes
+def test_chains_cost_what_computing_the_root_at_once_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups prepared together are hashed only down from where they hang: the builder hashes as
+    many chain nodes as sparse_merkle_root, not a chain from the root for every group (200
+    groups hang about 9 levels down: that would be about 1,800 more)."""
+    steps = 0
 
-    def counting(node: bytes, path: str) -> list[bytes]:
-        nonlocal calls
-        calls += len(path)
-        return chain_nodes(node, path)
+    def counting(function: Callable[[bytes, str], Any]) -> Callable[[bytes, str], Any]:
+        def count(node: bytes, path: str) -> Any:
+            nonlocal steps
+            steps += len(path)
+            return function(node, path)
 
-    monkeypatch.setattr(root_builder, "_chain_nodes", counting)
+        return count
+
+    for module, name in [
+        (sparse_merkle_tree, "_hash_chain"),
+        (root_builder, "_hash_chain"),
+        (root_builder, "_chain_nodes"),
+    ]:
+        monkeypatch.setattr(module, name, counting(getattr(module, name)))
     pairs = {}
     for group in range(200):
         prefix = hashlib.sha256(group.to_bytes(2, "big")).digest()[:4]
         pairs.update({prefix + b"\x00\x00": b"a", prefix + b"\x00\x01": b"b"})
+    root = sparse_merkle_root(pairs, 6)
+    at_once, steps = steps, 0
     builder = SparseMerkleRootBuilder(6, 4)
     builder.add(pairs.items())
     builder.prepare()
-    assert builder.root() == sparse_merkle_root(pairs, 6)
-    # Each group's keys part at depth 47: a chain from depth 47 up to about 9 (200 groups).
-    assert calls < 200 * (47 - 6)
+    assert builder.root() == root
+    assert steps == at_once > 200 * 30  # each group's keys part at depth 47
+
+
+def test_a_group_hung_deeper_later_uses_a_kept_node() -> None:
+    """A group prepared among two others hangs at 2; a group added later sharing its first bit
+    makes it hang at 3: its node one depth below where it was first hashed."""
+    first = {bytes(4) + b"\x00\x00": b"a", bytes(4) + b"\x00\x01": b"b"}
+    far = {b"\x80" + bytes(5): b"c"}
+    near = {b"\x40" + bytes(5): b"d"}
+    builder = SparseMerkleRootBuilder(6, 4)
+    builder.add(first.items())
+    builder.add(far.items())
+    builder.prepare()
+    builder.add(near.items())
+    assert builder.root() == sparse_merkle_root({**first, **far, **near}, 6)
 
 
 def test_a_group_that_ends_up_far_deeper_is_hashed_from_its_subtree() -> None:
