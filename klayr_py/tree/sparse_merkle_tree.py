@@ -188,20 +188,12 @@ def _hash_chain(node: bytes, path: str) -> bytes:
 
 
 def _chain_nodes(node: bytes, path: str) -> list[bytes]:
-    """Every node of the chain :func:`_hash_chain` hashes, top first, ``node`` last."""
-    right_copy, left_copy, empty = _RIGHT_COPY, _LEFT_COPY, EMPTY_HASH
+    """Every node of the chain :func:`_hash_chain` hashes, top first, ``node`` last (for short
+    paths: a call per node)."""
     nodes = [node]
-    append = nodes.append
     for bit in path[::-1]:
-        if bit == "1":
-            hasher = right_copy()
-            hasher.update(node)
-        else:
-            hasher = left_copy()
-            hasher.update(node)
-            hasher.update(empty)
-        node = hasher.digest()
-        append(node)
+        node = _hash_chain(node, bit)
+        nodes.append(node)
     nodes.reverse()
     return nodes
 
