@@ -25,6 +25,7 @@ prints their ratio.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import hashlib
 import os
@@ -157,6 +158,7 @@ class _StateUnderTest:
         self.height = height
         for w in range(WARM_UP_BLOCKS):  # fills the page cache, as in a node that has been running
             self.block(1_000_000 + w)
+        self.settle_seconds = _settle()
 
     def block(self, salt: int) -> dict[str, float]:
         """Execute and commit one block of fresh transactions; its timings in ms."""
@@ -185,6 +187,38 @@ def _hello_machine() -> tuple[HelloModule, StateMachine]:
     machine.register_module(module)
     machine.init({}, {})
     return module, machine
+
+
+def _background_cpu_ms() -> float | None:
+    """CPU time of this process's threads but the main one (LevelDB's compaction thread), or
+    None where /proc/self/task is not there."""
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    ticks = 0
+    for task in tasks:
+        if task == str(os.getpid()):
+            continue
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _settle(limit: float = 300.0) -> float:
+    """Wait until LevelDB's background compaction has stopped (no CPU for 2 s): a state copied
+    or filled just now is compacted for up to a minute, which would run during the timed blocks
+    and take the second core. Returns the seconds waited."""
+    started = time.perf_counter()
+    last = _background_cpu_ms()
+    quiet = 0.0
+    while last is not None and quiet < 2.0 and time.perf_counter() - started < limit:
+        time.sleep(0.5)
+        now = _background_cpu_ms()
+        quiet = quiet + 0.5 if now == last else 0.0
+        last = now
+    return time.perf_counter() - started
 
 
 def _calibrate() -> float:
@@ -254,16 +288,20 @@ def main() -> None:
         rows: dict[tuple[str, int], list[dict[str, float]]] = {case: [] for case in states}
         speeds = []
         profiler = cProfile.Profile() if args.profile else None
+        background = []
         for b in range(args.blocks):
             # One block of every case per round: they share the machine's fast and slow periods.
             if not args.no_calibration:
                 speeds.append(_calibrate())
+            before = _background_cpu_ms()
             if profiler is not None:
                 profiler.enable()
             for case, state in states.items():
                 rows[case].append(state.block(b + 1))
             if profiler is not None:
                 profiler.disable()
+            after = _background_cpu_ms()
+            background.append(after - before if after is not None and before is not None else 0)
         if profiler is not None:
             profiler.dump_stats(args.profile)
     if speeds:
@@ -271,6 +309,22 @@ def main() -> None:
             f"calibration ({CALIBRATION_STEPS:,} chained SHA-256 before each round) ms: min "
             f"{min(speeds):.1f}, median {statistics.median(speeds):.1f}, max {max(speeds):.1f}"
         )
+        print(
+            "tx/s per round, fastest machine first: calibration ms, background (LevelDB "
+            "compaction) CPU ms in the round | "
+            + ", ".join(f"{mode} {size:,}" for mode, size in rows)
+        )
+        for b in sorted(range(args.blocks), key=speeds.__getitem__):
+            rates = [args.block_size * 1000 / blocks[b]["total"] for blocks in rows.values()]
+            print(
+                f"  {speeds[b]:6.1f} {background[b]:6.0f} | "
+                + ", ".join(f"{rate:,.0f}" for rate in rates)
+            )
+    print(
+        f"background CPU (LevelDB compaction) per round: median {statistics.median(background):.0f}"
+        f" ms; waited {max(state.settle_seconds for state in states.values()):.0f} s at most for"
+        " it to stop before timing"
+    )
     print(
         f"{'roots':>11}{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}"
         f"{'(state)':>9}{'write ms':>10}{'tx/s':>8}{'tx/s range':>15}"

@@ -22,7 +22,11 @@ class LevelDB(Database):
     """A LevelDB database in directory ``path``, created if missing.
 
     A bloom filter (10 bits per key) spares a disk read for most missing keys, which the state
-    store asks for whenever a block creates a key.
+    store asks for whenever a block creates a key. Blocks are stored uncompressed by default
+    (``compression=None``; plyvel's default is ``"snappy"``): a node's data is mostly hashes,
+    signatures and state-tree pages, which do not compress, and snappy's attempts cost LevelDB's
+    background compaction about 2.5x the CPU (docs/performance.md). Either setting reads
+    databases written with the other.
     """
 
     def __init__(
@@ -32,6 +36,7 @@ class LevelDB(Database):
         lru_cache_size: int = DEFAULT_LRU_CACHE_SIZE,
         write_buffer_size: int = DEFAULT_WRITE_BUFFER_SIZE,
         bloom_filter_bits: int = 10,
+        compression: str | None = None,
         create_if_missing: bool = True,
     ) -> None:
         self.path = os.fspath(path)
@@ -41,6 +46,7 @@ class LevelDB(Database):
             lru_cache_size=lru_cache_size,
             write_buffer_size=write_buffer_size,
             bloom_filter_bits=bloom_filter_bits,
+            compression=compression,
         )
 
     def get_or_none(self, key: bytes) -> bytes | None:

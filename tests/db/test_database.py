@@ -189,6 +189,27 @@ def test_leveldb_persists_across_reopen(tmp_path: Path) -> None:
     assert db.closed
 
 
+def test_leveldb_stores_uncompressed_and_reads_either(tmp_path: Path) -> None:
+    """Uncompressed by default (tables as large as their values); a database written with
+    snappy (plyvel's default) opens and grows uncompressed, and reads back with snappy on."""
+    values = {i.to_bytes(4, "big"): bytes([i % 7]) * 500 for i in range(2000)}  # compressible
+    sizes = {}
+    for name, options in (("snappy", {"compression": "snappy"}), ("default", {})):
+        path = tmp_path / name
+        with LevelDB(path, **options) as db:
+            for key, value in values.items():
+                db.set(key, value)
+            db.compact()  # the memtable written as a table
+        sizes[name] = sum(table.stat().st_size for table in path.glob("*.ldb"))
+    assert sizes["default"] > 10 * sizes["snappy"]  # 1 MB of values, stored as they are
+    with LevelDB(tmp_path / "snappy") as db:
+        assert dict(db.iterate()) == values
+        db.set(b"new", b"x" * 500)
+        db.compact()
+    with LevelDB(tmp_path / "snappy", compression="snappy") as db:
+        assert dict(db.iterate()) == {**values, b"new": b"x" * 500}
+
+
 _key = st.binary(min_size=0, max_size=3)
 
 
