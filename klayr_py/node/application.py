@@ -38,6 +38,7 @@ from klayr_py.node.genesis import (
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.state_machine import StateMachine
+from klayr_py.state_machine.parallel_roots import parallel_roots_pay_off
 
 if TYPE_CHECKING:
     from klayr_py.plugins.host import PluginHost
@@ -178,7 +179,11 @@ class Application:
             ),
             nonce_reader=auth_nonce_reader(self.state_machine),
             signature_workers=self.config.system.signature_workers,
-            parallel_roots=self.config.system.parallel_roots,
+            parallel_roots=(
+                parallel_roots_pay_off()
+                if self.config.system.parallel_roots == "auto"
+                else self.config.system.parallel_roots
+            ),
             state_cache_size=self.config.system.state_cache_size * 1024 * 1024,
             logger=logging.getLogger("klayr_py.engine"),
         )

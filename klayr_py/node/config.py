@@ -56,9 +56,9 @@ class SystemConfig(_Section):
     """Blocks whose events are kept; -1 keeps all (Klayr's default is 300)."""
     signature_workers: int = Field(default=0, ge=0, le=64)
     """Extra processes that check batches of transaction signatures (klayr_py only; 0 = none)."""
-    parallel_roots: bool = False
-    """Compute a large block's event root in a worker process while the state root is computed
-    (klayr_py only; pays off on two cores or more)."""
+    parallel_roots: Literal[True, False, "auto"] = "auto"
+    """Build each block's event root in a worker process while the block executes (klayr_py
+    only). ``"auto"``: when this process may run on two CPUs or more, where it pays off."""
     state_cache_size: int = Field(default=512, ge=0)
     """MiB of state-tree pages kept in memory (klayr_py only). The tree of 10^6 keys is about
     320 MiB; pages that do not fit are read from LevelDB, several times slower."""

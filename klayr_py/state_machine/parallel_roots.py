@@ -26,7 +26,13 @@ from multiprocessing.process import BaseProcess
 
 from klayr_py.chain import Event, EventRootBuilder, compute_event_root
 
-__all__ = ["ROOT_TIMEOUT", "SEND_TIMEOUT", "STREAM_BATCH", "EventRootWorker"]
+__all__ = [
+    "ROOT_TIMEOUT",
+    "SEND_TIMEOUT",
+    "STREAM_BATCH",
+    "EventRootWorker",
+    "parallel_roots_pay_off",
+]
 
 STREAM_BATCH = 64
 """Events shipped to the worker at a time: one message per batch, not per transaction."""
@@ -40,6 +46,18 @@ SEND_TIMEOUT = 10.0
 and the root computed here. Without it a stopped worker would stop the node."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
+
+
+def parallel_roots_pay_off() -> bool:
+    """Whether this process may run on two CPUs or more (its affinity where the OS tells it):
+    on one, the worker would only take turns with the block's execution."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return cpus >= 2
+
+
 _logger = logging.getLogger("klayr_py.parallel_roots")
 
 

@@ -20,6 +20,7 @@ def test_defaults_are_klayrs() -> None:
     assert config.transaction_pool.transaction_expiry_time == 3 * 60 * 60 * 1000
     assert config.transaction_pool.min_replacement_fee_difference == 10
     assert config.system.keep_events_for_heights == 300
+    assert config.system.parallel_roots == "auto"
 
 
 def test_a_klayr_config_file_loads(tmp_path: Path) -> None:
@@ -51,7 +52,12 @@ def test_every_bad_key_is_listed(tmp_path: Path) -> None:
     file.write_text(
         json.dumps(
             {
-                "system": {"logLevel": "loud", "dataPth": "x", "stateCacheSize": -1},
+                "system": {
+                    "logLevel": "loud",
+                    "dataPth": "x",
+                    "stateCacheSize": -1,
+                    "parallelRoots": "sometimes",
+                },
                 "rpc": {"port": 99999},
                 "genesis": {"blockTime": 0, "chainID": "xyz"},
             }
@@ -64,12 +70,13 @@ def test_every_bad_key_is_listed(tmp_path: Path) -> None:
         "system.logLevel",
         "system.dataPth: unknown setting",
         "system.stateCacheSize",
+        "system.parallelRoots",
         "rpc.port",
         "genesis.blockTime",
         "genesis.chainID",
     ):
         assert key in message
-    assert "6 invalid setting(s)" in message
+    assert "7 invalid setting(s)" in message
     assert "Traceback" not in message
 
 

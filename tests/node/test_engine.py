@@ -11,6 +11,7 @@ import pytest
 from klayr_py.chain import Block
 from klayr_py.errors import KlayrError
 from klayr_py.modules import BaseModule
+from klayr_py.node import application
 from klayr_py.node.engine import BlockImportError
 from klayr_py.node.pool import RejectReason
 from tests.node.dev_chain import (
@@ -288,9 +289,22 @@ def test_parallel_event_roots_give_the_same_blocks(
     other_dir = tmp_path_factory.mktemp("sequential")
     (other_dir / "genesis.blob").write_bytes((chain_dir / "genesis.blob").read_bytes())
     (other_dir / "keys.json").write_text('{"keys": []}')
-    other = make_app(other_dir)
-    other.start().import_block(block)  # roots checked against the sequential computation
+    other = make_app(other_dir, parallelRoots=False)
+    other_engine = other.start()
+    assert other_engine.executor.event_root_worker is None
+    other_engine.import_block(block)  # roots checked against the sequential computation
     other.close()
+
+
+@pytest.mark.parametrize("pays_off", [False, True])
+def test_parallel_roots_auto_follows_the_cpus(
+    chain_dir: Path, monkeypatch: pytest.MonkeyPatch, pays_off: bool
+) -> None:
+    monkeypatch.setattr(application, "parallel_roots_pay_off", lambda: pays_off)
+    app = make_app(chain_dir)  # parallelRoots: "auto", the default
+    engine = app.start()
+    assert (engine.executor.event_root_worker is not None) is pays_off
+    app.close()
 
 
 class _Wedger(BaseModule):

@@ -155,3 +155,22 @@ def test_a_stalled_worker_does_not_block_the_sender(monkeypatch: pytest.MonkeyPa
         assert worker.root(events) == compute_event_root(events)
     finally:
         worker.close(wait=0)
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [({0}, False), ({0, 3}, True), ({1, 2, 5}, True)])
+def test_parallel_roots_pay_off_with_two_cpus_or_more(
+    monkeypatch: pytest.MonkeyPatch, cpus: set[int], expected: bool
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)  # the affinity is what counts
+    assert parallel_roots.parallel_roots_pay_off() is expected
+
+
+def test_without_affinity_the_cpu_count_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # as on macOS
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not parallel_roots.parallel_roots_pay_off()
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert not parallel_roots.parallel_roots_pay_off()
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert parallel_roots.parallel_roots_pay_off()
