@@ -25,7 +25,7 @@ class LevelDB(Database):
     store asks for whenever a block creates a key. Blocks are stored uncompressed by default
     (``compression=None``; plyvel's default is ``"snappy"``): a node's data is mostly hashes,
     signatures and state-tree pages, which do not compress, and snappy's attempts cost LevelDB's
-    background compaction about 2.5x the CPU (docs/performance.md). Either setting reads
+    background compaction about 3x the CPU (docs/performance.md). Either setting reads
     databases written with the other.
     """
 
