@@ -136,7 +136,7 @@ class _StateUnderTest:
             height = state.height + 1
             if height == 0:
                 height = _fill(state, _hello_machine()[0], size)
-                db.compact()  # steady state: no background compaction during the timed blocks
+                db.compact()  # most of it now; _settle() waits for what LevelDB does later
         if cached and not os.path.isdir(cached):
             shutil.copytree(path, cached)
         self.fill_seconds = time.perf_counter() - started

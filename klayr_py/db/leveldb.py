@@ -98,8 +98,9 @@ class LevelDB(Database):
         leveldb_batch.write()
 
     def compact(self) -> None:
-        """Compact the whole key range now (after a bulk load, so compaction stops competing for
-        the CPU and later reads touch fewer files)."""
+        """Ask LevelDB to compact the whole key range now (after a bulk load, so that later
+        reads touch fewer files). LevelDB (1.22, through plyvel) may leave a few level-0 files
+        and go on compacting in its background thread afterwards."""
         self._db.compact_range()
 
     def close(self) -> None:
