@@ -25,7 +25,6 @@ prints their ratio.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import hashlib
 import os
@@ -44,6 +43,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "examples" / "hello_module")]
 from hello import HelloModule  # noqa: E402
 from hello.schemas import MessageData  # noqa: E402
 from hello.stores.message import MessageStore  # noqa: E402
+from leveldb_settle import background_cpu_ms, settle  # noqa: E402
 
 from klayr_py import codec  # noqa: E402
 from klayr_py.chain import (  # noqa: E402
@@ -136,7 +136,7 @@ class _StateUnderTest:
             height = state.height + 1
             if height == 0:
                 height = _fill(state, _hello_machine()[0], size)
-                db.compact()  # most of it now; _settle() waits for what LevelDB does later
+                db.compact()  # most of it now; settle() waits for what LevelDB does later
         if cached and not os.path.isdir(cached):
             shutil.copytree(path, cached)
         self.fill_seconds = time.perf_counter() - started
@@ -158,7 +158,7 @@ class _StateUnderTest:
         self.height = height
         for w in range(WARM_UP_BLOCKS):  # fills the page cache, as in a node that has been running
             self.block(1_000_000 + w)
-        self.settle_seconds = _settle()
+        self.settle_seconds = settle()
 
     def block(self, salt: int) -> dict[str, float]:
         """Execute and commit one block of fresh transactions; its timings in ms."""
@@ -187,38 +187,6 @@ def _hello_machine() -> tuple[HelloModule, StateMachine]:
     machine.register_module(module)
     machine.init({}, {})
     return module, machine
-
-
-def _background_cpu_ms() -> float | None:
-    """CPU time of this process's threads but the main one (LevelDB's compaction thread), or
-    None where /proc/self/task is not there."""
-    try:
-        tasks = os.listdir("/proc/self/task")
-    except OSError:
-        return None
-    ticks = 0
-    for task in tasks:
-        if task == str(os.getpid()):
-            continue
-        with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime + stime
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def _settle(limit: float = 300.0) -> float:
-    """Wait until LevelDB's background compaction has stopped (no CPU for 2 s): a state copied
-    or filled just now is compacted for up to a minute, which would run during the timed blocks
-    and take the second core. Returns the seconds waited."""
-    started = time.perf_counter()
-    last = _background_cpu_ms()
-    quiet = 0.0
-    while last is not None and quiet < 2.0 and time.perf_counter() - started < limit:
-        time.sleep(0.5)
-        now = _background_cpu_ms()
-        quiet = quiet + 0.5 if now == last else 0.0
-        last = now
-    return time.perf_counter() - started
 
 
 def _calibrate() -> float:
@@ -293,14 +261,14 @@ def main() -> None:
             # One block of every case per round: they share the machine's fast and slow periods.
             if not args.no_calibration:
                 speeds.append(_calibrate())
-            before = _background_cpu_ms()
+            before = background_cpu_ms()
             if profiler is not None:
                 profiler.enable()
             for case, state in states.items():
                 rows[case].append(state.block(b + 1))
             if profiler is not None:
                 profiler.disable()
-            after = _background_cpu_ms()
+            after = background_cpu_ms()
             background.append(after - before if after is not None and before is not None else 0)
         if profiler is not None:
             profiler.dump_stats(args.profile)

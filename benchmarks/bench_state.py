@@ -23,6 +23,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from leveldb_settle import settle
+
 import klayr_py.state.state_store as state_store_module
 from klayr_py.db import LevelDB, WriteBatch
 from klayr_py.state import StateStore
@@ -145,6 +147,7 @@ def main() -> None:
             keys = build(state, size, rng)
             db.compact()
             built = time.perf_counter() - started
+            settle()  # LevelDB goes on compacting the load in the background
             print(
                 f"  built {size:,} keys in {built:.1f} s; page cache {len(state.page_cache):,} "
                 f"pages, {state.page_cache.size / 2**20:.0f} MiB"
