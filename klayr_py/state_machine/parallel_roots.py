@@ -46,6 +46,7 @@ SEND_TIMEOUT = 10.0
 and the root computed here. Without it a stopped worker would stop the node."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
+_logger = logging.getLogger("klayr_py.parallel_roots")
 
 
 def parallel_roots_pay_off() -> bool:
@@ -56,9 +57,6 @@ def parallel_roots_pay_off() -> bool:
     except (AttributeError, OSError):  # not on Linux
         cpus = os.cpu_count() or 1
     return cpus >= 2
-
-
-_logger = logging.getLogger("klayr_py.parallel_roots")
 
 
 class EventRootWorker:

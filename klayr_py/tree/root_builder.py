@@ -102,7 +102,7 @@ class SparseMerkleRootBuilder:
             return EMPTY_HASH
         groups = sorted(self._groups)
         chains = [self._nodes[group] for group in groups]
-        ints = [int.from_bytes(group, "big") for group in groups]
+        ints = self._ints  # the same groups, in the same order
         bits = self.group_length * 8
         sha256 = hashlib.sha256
         branch_prefix = BRANCH_PREFIX
