@@ -41,7 +41,7 @@ from klayr_py.state_machine.event_queue import EventQueue, ReadOnlyEventQueue
 
 if TYPE_CHECKING:
     from klayr_py.chain import BlockHeader, Transaction
-    from klayr_py.modules.base_store import SubStore
+    from klayr_py.interfaces import SubStore
 
 _LOGGER = logging.getLogger("klayr_py.state_machine")
 

@@ -16,7 +16,7 @@ from klayr_py.state_machine.event_queue import EventQueue
 
 if TYPE_CHECKING:
     from klayr_py.chain import BlockHeader, Transaction
-    from klayr_py.modules.base_store import SubStore
+    from klayr_py.interfaces import ImmutableSubStore, SubStore
 
 P = TypeVar("P")
 
@@ -75,7 +75,7 @@ class ImmutableMethodContext:
 
     state_store: StateReader
 
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> ImmutableSubStore:
         """A read-only prefixed sub-store."""
         return self.state_store.get_store(store_prefix, sub_store_prefix)
 
@@ -100,14 +100,14 @@ class _HookContext:
     state_store: StateReader
     context_store: dict[str, Any]
 
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
-        """A prefixed sub-store of the state (read-only in read-only contexts)."""
-        return self.state_store.get_store(store_prefix, sub_store_prefix)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _ReadOnlyContext(_HookContext):
     event_queue: EventQueue
+
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> ImmutableSubStore:
+        """A read-only prefixed sub-store of the state (writes raise)."""
+        return self.state_store.get_store(store_prefix, sub_store_prefix)
 
     def get_method_context(self) -> ImmutableMethodContext:
         """Read-only method context."""
@@ -117,6 +117,10 @@ class _ReadOnlyContext(_HookContext):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _WritableContext(_HookContext):
     event_queue: EventQueue
+
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+        """A prefixed sub-store of the state."""
+        return self.state_store.get_store(store_prefix, sub_store_prefix)
 
     def get_method_context(self) -> MethodContext:
         """Method context sharing this context's state, event queue and context store."""
@@ -214,7 +218,7 @@ class EndpointContext:
     header: HeaderInfo
     event_queue: EventQueue
 
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> ImmutableSubStore:
         """A read-only on-chain sub-store."""
         return self.state_store.get_store(store_prefix, sub_store_prefix)
 

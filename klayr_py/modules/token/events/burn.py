@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.token.constants import TokenEventResult
 from klayr_py.modules.token.schemas import BURN_EVENT_SCHEMA, AccountAmountEventData
@@ -14,19 +13,24 @@ class BurnEvent(BaseEvent[AccountAmountEventData]):
 
     schema = BURN_EVENT_SCHEMA
 
-    def log(self, ctx: Any, address: bytes, token_id: bytes, amount: int) -> None:
+    def log(self, ctx: EventQueuer, address: bytes, token_id: bytes, amount: int) -> None:
         """The event of a success."""
         self._emit(ctx, address, token_id, amount, TokenEventResult.SUCCESSFUL)
 
     def error(
-        self, ctx: Any, address: bytes, token_id: bytes, amount: int, result: TokenEventResult
+        self,
+        ctx: EventQueuer,
+        address: bytes,
+        token_id: bytes,
+        amount: int,
+        result: TokenEventResult,
     ) -> None:
         """The event of a failure: kept even when the failing command is reverted."""
         self._emit(ctx, address, token_id, amount, result, no_revert=True)
 
     def _emit(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         address: bytes,
         token_id: bytes,
         amount: int,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.token.constants import TokenEventResult
 from klayr_py.modules.token.schemas import (
@@ -17,7 +16,9 @@ class InitializeUserAccountEvent(BaseEvent[InitializeUserAccountEventData]):
 
     schema = INITIALIZE_USER_ACCOUNT_EVENT_SCHEMA
 
-    def log(self, ctx: Any, address: bytes, token_id: bytes, initialization_fee: int) -> None:
+    def log(
+        self, ctx: EventQueuer, address: bytes, token_id: bytes, initialization_fee: int
+    ) -> None:
         """An account was created."""
         data = {
             "address": address,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.token.constants import TokenEventResult
 from klayr_py.modules.token.schemas import LOCK_EVENT_SCHEMA, LockEventData
@@ -14,13 +13,15 @@ class LockEvent(BaseEvent[LockEventData]):
 
     schema = LOCK_EVENT_SCHEMA
 
-    def log(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None:
+    def log(
+        self, ctx: EventQueuer, address: bytes, module: str, token_id: bytes, amount: int
+    ) -> None:
         """The event of a success."""
         self._emit(ctx, address, module, token_id, amount, TokenEventResult.SUCCESSFUL)
 
     def error(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         address: bytes,
         module: str,
         token_id: bytes,
@@ -32,7 +33,7 @@ class LockEvent(BaseEvent[LockEventData]):
 
     def _emit(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         address: bytes,
         module: str,
         token_id: bytes,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.token.constants import TokenEventResult
 from klayr_py.modules.token.schemas import TRANSFER_EVENT_SCHEMA, TransferEventData
@@ -14,13 +13,15 @@ class TransferEvent(BaseEvent[TransferEventData]):
 
     schema = TRANSFER_EVENT_SCHEMA
 
-    def log(self, ctx: Any, sender: bytes, recipient: bytes, token_id: bytes, amount: int) -> None:
+    def log(
+        self, ctx: EventQueuer, sender: bytes, recipient: bytes, token_id: bytes, amount: int
+    ) -> None:
         """A successful transfer."""
         self._emit(ctx, sender, recipient, token_id, amount, TokenEventResult.SUCCESSFUL)
 
     def error(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         sender: bytes,
         recipient: bytes,
         token_id: bytes,
@@ -32,7 +33,7 @@ class TransferEvent(BaseEvent[TransferEventData]):
 
     def _emit(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         sender: bytes,
         recipient: bytes,
         token_id: bytes,

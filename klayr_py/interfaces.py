@@ -1,0 +1,105 @@
+"""The Protocols modules code against: what a context gives a store, an event or a method.
+
+Modules sit below the state machine, so they cannot import its context classes; they type their
+``ctx`` parameters with these structural interfaces instead, as Klayr types them
+(``ImmutableStoreGetter``, ``StoreGetter``, ``EventQueuer``). Every context the state machine
+builds satisfies the ones it should, and mypy checks a module author's calls against them: a
+``store.set(ctx, ...)`` with a context that has no writable state is a type error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+__all__ = [
+    "EventAdder",
+    "EventQueuer",
+    "ImmutableStoreGetter",
+    "ImmutableSubStore",
+    "OffchainStoreGetter",
+    "StoreGetter",
+    "SubStore",
+]
+
+
+class ImmutableSubStore(Protocol):
+    """A read-only prefixed view of the state (Klayr's ``ImmutableSubStore``)."""
+
+    def get(self, key: bytes) -> bytes:
+        """The value at ``key``; raises ``NotFoundError`` when there is none."""
+        ...
+
+    def has(self, key: bytes) -> bool:
+        """Whether ``key`` holds a value."""
+        ...
+
+    def iterate(
+        self,
+        gte: bytes | None = None,
+        lte: bytes | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> list[tuple[bytes, bytes]]:
+        """Entries with ``gte <= key <= lte`` in key order (or reverse)."""
+        ...
+
+
+class SubStore(ImmutableSubStore, Protocol):
+    """A writable prefixed view of the state (Klayr's ``SubStore``)."""
+
+    def set(self, key: bytes, value: bytes) -> None:
+        """Store ``value`` at ``key``."""
+        ...
+
+    def delete(self, key: bytes) -> None:
+        """Remove ``key``."""
+        ...
+
+
+class ImmutableStoreGetter(Protocol):
+    """Any context that reads the on-chain state: every hook, method and endpoint context."""
+
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> ImmutableSubStore:
+        """The prefixed sub-store ``store_prefix + sub_store_prefix``."""
+        ...
+
+
+class StoreGetter(Protocol):
+    """A context that may write the on-chain state (execution hooks, method contexts)."""
+
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+        """The prefixed sub-store ``store_prefix + sub_store_prefix``."""
+        ...
+
+
+class OffchainStoreGetter(Protocol):
+    """A context that reaches the off-chain store (``insert_assets``, endpoints)."""
+
+    def get_offchain_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+        """The prefixed off-chain sub-store."""
+        ...
+
+
+class EventAdder(Protocol):
+    """What an event needs of an event queue."""
+
+    def add(
+        self,
+        module: str,
+        name: str,
+        data: bytes,
+        topics: Sequence[bytes] | None = None,
+        no_revert: bool = False,
+    ) -> None:
+        """Queue one event (its default topic is added first)."""
+        ...
+
+
+class EventQueuer(Protocol):
+    """A context that can emit events (Klayr's ``EventQueuer``)."""
+
+    @property
+    def event_queue(self) -> EventAdder:
+        """The block's or transaction's event queue."""
+        ...
