@@ -53,10 +53,10 @@ from klayr_py.chain import (  # noqa: E402
     Transaction,
 )
 from klayr_py.db import LevelDB  # noqa: E402
+from klayr_py.node.event_root_worker import EventRootWorker  # noqa: E402
 from klayr_py.state import StateStore  # noqa: E402
 from klayr_py.state_machine import StateMachine  # noqa: E402
 from klayr_py.state_machine.block_executor import BlockExecutor  # noqa: E402
-from klayr_py.state_machine.parallel_roots import EventRootWorker  # noqa: E402
 
 CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)

@@ -10,14 +10,21 @@ builds satisfies the ones it should, and mypy checks a module author's calls aga
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from klayr_py.chain import Event
 
 __all__ = [
+    "BlockAssetsReader",
+    "BlockAssetsWriter",
     "EventAdder",
     "EventQueuer",
+    "EventRootStream",
     "ImmutableStoreGetter",
     "ImmutableSubStore",
     "OffchainStoreGetter",
+    "StateReader",
     "StoreGetter",
     "SubStore",
 ]
@@ -102,4 +109,51 @@ class EventQueuer(Protocol):
     @property
     def event_queue(self) -> EventAdder:
         """The block's or transaction's event queue."""
+        ...
+
+
+class StateReader(Protocol):
+    """What contexts need of a state store: prefixed sub-stores."""
+
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+        """The prefixed sub-store (read-only stores return views that raise on writes)."""
+        ...
+
+
+class BlockAssetsReader(Protocol):
+    """A block's assets as hooks read them."""
+
+    def get_asset(self, module: str) -> bytes | None:
+        """The module's asset data, or None."""
+        ...
+
+
+class BlockAssetsWriter(BlockAssetsReader, Protocol):
+    """A block's assets as ``insert_assets`` fills them."""
+
+    def set_asset(self, module: str, data: bytes) -> None:
+        """Set the module's asset data (once per module)."""
+        ...
+
+
+class EventRootStream(Protocol):
+    """Builds a block's event root elsewhere while the block executes (the node's worker process).
+
+    The block executor calls :meth:`begin`, :meth:`add` with events as they become final (in
+    batches of about ``batch_size``), then :meth:`root` with all of the block's events; the result
+    must equal ``compute_event_root(events)``.
+    """
+
+    batch_size: int
+
+    def begin(self) -> None:
+        """A new block starts."""
+        ...
+
+    def add(self, events: Sequence[Event]) -> None:
+        """Events that are final, with their indices."""
+        ...
+
+    def root(self, events: Sequence[Event]) -> bytes:
+        """The event root of exactly ``events`` (all the block's, as added)."""
         ...

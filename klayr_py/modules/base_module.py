@@ -15,7 +15,7 @@ from klayr_py.modules.named_registry import NamedRegistry
 from klayr_py.modules.verification import VerificationResult
 
 if TYPE_CHECKING:
-    from klayr_py.state_machine.contexts import (
+    from klayr_py.contexts.hooks import (
         BlockAfterExecuteContext,
         BlockExecuteContext,
         BlockVerifyContext,

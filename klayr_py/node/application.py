@@ -30,6 +30,7 @@ from klayr_py.modules.token import TokenMethod, TokenModule
 from klayr_py.modules.validators import ValidatorsMethod, ValidatorsModule
 from klayr_py.node.config import ApplicationConfig, ConfigError
 from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
+from klayr_py.node.event_root_worker import parallel_roots_pay_off
 from klayr_py.node.genesis import (
     create_genesis_block,
     encode_genesis_assets,
@@ -38,7 +39,6 @@ from klayr_py.node.genesis import (
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.state_machine import StateMachine
-from klayr_py.state_machine.parallel_roots import parallel_roots_pay_off
 
 if TYPE_CHECKING:
     from klayr_py.plugins.host import PluginHost

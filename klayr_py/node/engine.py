@@ -23,6 +23,7 @@ from klayr_py.crypto.address import get_address_from_public_key
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError, NotFoundError
 from klayr_py.modules import VerificationResult
+from klayr_py.node.event_root_worker import EventRootWorker
 from klayr_py.node.generator import PoolSelector
 from klayr_py.node.pool import AddResult, PoolConfig, RejectReason, TransactionPool
 from klayr_py.node.validator_set import ValidatorSetStore, compute_validators_hash, generator_at
@@ -45,7 +46,6 @@ from klayr_py.state_machine.block_executor import (
     TransactionSelector,
 )
 from klayr_py.state_machine.endpoints import call_endpoint, list_endpoints
-from klayr_py.state_machine.parallel_roots import EventRootWorker
 
 __all__ = ["BlockImportError", "DryRunResult", "Engine", "GeneratorKey", "Listener", "NonceReader"]
 
@@ -127,12 +127,13 @@ class Engine:
         self.offchain_store = OffchainStore(offchain_db)
         self.storage = ChainStorage(db)
         self.validator_sets = ValidatorSetStore(db)
+        self.event_root_worker = EventRootWorker() if parallel_roots else None
         self.executor = BlockExecutor(
             state_machine,
             self.state_store,
             chain_id,
             self.logger,
-            event_root_worker=EventRootWorker() if parallel_roots else None,
+            event_root_worker=self.event_root_worker,
         )
         self.pool = TransactionPool(
             verify=self.verify_transaction,
@@ -171,8 +172,8 @@ class Engine:
                     f"{self.storage.last_height}"
                 )
         self._last_block = self.storage.get_last_block()
-        if self.executor.event_root_worker is not None:
-            self.executor.event_root_worker.start()  # its imports overlap the warm-up
+        if self.event_root_worker is not None:
+            self.event_root_worker.start()  # its imports overlap the warm-up
         # The upper levels of the state tree, which every block reads (about 2 s at 10^6 keys).
         self.state_store.warm_page_cache(max_pages=WARM_PAGES)
 
@@ -563,8 +564,8 @@ class Engine:
         self.state_store.discard()
         if self.verifier is not None:
             self.verifier.close()
-        if self.executor.event_root_worker is not None:
-            self.executor.event_root_worker.close()
+        if self.event_root_worker is not None:
+            self.event_root_worker.close()
         self.db.close()
         self.offchain_store.db.close()
 

@@ -13,17 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from klayr_py.chain import BlockAssets
-from klayr_py.state_machine.constants import (
-    EVENT_INDEX_AFTER_TRANSACTIONS,
-    EVENT_INDEX_BEFORE_TRANSACTIONS,
-    EVENT_INDEX_FINALIZE_GENESIS_STATE,
-    EVENT_INDEX_INIT_GENESIS_STATE,
-    EVENT_TOPIC_TRANSACTION_EXECUTION,
-)
-from klayr_py.state_machine.contexts import (
+from klayr_py.contexts.event_queue import EventQueue, ReadOnlyEventQueue
+from klayr_py.contexts.hooks import (
     BlockAfterExecuteContext,
-    BlockAssetsReader,
-    BlockAssetsWriter,
     BlockExecuteContext,
     BlockVerifyContext,
     CommandExecuteContext,
@@ -32,12 +24,18 @@ from klayr_py.state_machine.contexts import (
     HeaderInfo,
     InsertAssetContext,
     NextValidators,
-    StateReader,
     TransactionExecuteContext,
     TransactionVerifyContext,
     Validator,
 )
-from klayr_py.state_machine.event_queue import EventQueue, ReadOnlyEventQueue
+from klayr_py.interfaces import BlockAssetsReader, BlockAssetsWriter, StateReader
+from klayr_py.state_machine.constants import (
+    EVENT_INDEX_AFTER_TRANSACTIONS,
+    EVENT_INDEX_BEFORE_TRANSACTIONS,
+    EVENT_INDEX_FINALIZE_GENESIS_STATE,
+    EVENT_INDEX_INIT_GENESIS_STATE,
+    EVENT_TOPIC_TRANSACTION_EXECUTION,
+)
 
 if TYPE_CHECKING:
     from klayr_py.chain import BlockHeader, Transaction

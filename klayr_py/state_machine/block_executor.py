@@ -17,14 +17,14 @@ from typing import Protocol
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
+from klayr_py.contexts.event_queue import EventQueue
+from klayr_py.contexts.hooks import NextValidators
 from klayr_py.db import WriteBatch
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import EventRootStream
 from klayr_py.modules import VerificationResult
 from klayr_py.state import PendingCommit, StateStore
 from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
-from klayr_py.state_machine.contexts import NextValidators
-from klayr_py.state_machine.event_queue import EventQueue
-from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
 from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
 
 
@@ -86,7 +86,7 @@ class BlockExecutor:
         state_store: StateStore,
         chain_id: bytes,
         logger: logging.Logger | None = None,
-        event_root_worker: EventRootWorker | None = None,
+        event_root_worker: EventRootStream | None = None,
     ) -> None:
         self.state_machine = state_machine
         self.event_root_worker = event_root_worker
@@ -180,7 +180,7 @@ class BlockExecutor:
                 kept.append(transaction)
                 results.append(result)
                 selector.accepted(transaction)
-                if worker is not None and queue.count() - len(shipped) >= STREAM_BATCH:
+                if worker is not None and queue.count() - len(shipped) >= worker.batch_size:
                     batch = queue.events_from(len(shipped))  # final: the transaction has ended
                     worker.add(batch)
                     shipped += batch

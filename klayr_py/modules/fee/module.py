@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from klayr_py import validator
+from klayr_py.contexts import TransactionExecuteContext, TransactionVerifyContext
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.errors import KlayrError
 from klayr_py.modules import BaseModule, VerificationResult
@@ -14,7 +15,6 @@ from klayr_py.modules.fee.events import GeneratorFeeProcessedEvent, Insufficient
 from klayr_py.modules.fee.method import FeeConfig, FeeMethod
 from klayr_py.modules.fee.schemas import CONFIG_SCHEMA, GeneratorFeeProcessedData
 from klayr_py.modules.token.utils import chain_id_from_genesis_config, genesis_config_value
-from klayr_py.state_machine import TransactionExecuteContext, TransactionVerifyContext
 
 
 class TokenMethodLike(Protocol):

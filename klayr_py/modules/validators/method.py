@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from klayr_py.contexts.hooks import SetNextValidators, Validator
 from klayr_py.errors import NotFoundError
 from klayr_py.modules import BaseMethod
 from klayr_py.modules.validators.stores import ValidatorKeysStore, ValidatorsParamsStore
-from klayr_py.state_machine.contexts import SetNextValidators, Validator
 
 
 class ValidatorsMethod(BaseMethod):

@@ -46,7 +46,7 @@ SEND_TIMEOUT = 10.0
 and the root computed here. Without it a stopped worker would stop the node."""
 
 _Row = tuple[str, str, bytes, tuple[bytes, ...], int, int]
-_logger = logging.getLogger("klayr_py.parallel_roots")
+_logger = logging.getLogger("klayr_py.event_root_worker")
 
 
 def parallel_roots_pay_off() -> bool:
@@ -65,6 +65,8 @@ class EventRootWorker:
     Per block: :meth:`begin`, :meth:`add` the events as they become final (with their indices),
     then :meth:`root` with all of them. The worker is restarted at the next block if it died.
     """
+
+    batch_size = STREAM_BATCH
 
     def __init__(self) -> None:
         self._process: BaseProcess | None = None

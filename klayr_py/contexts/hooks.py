@@ -10,33 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from klayr_py.state_machine.event_queue import EventQueue
+from klayr_py.contexts.event_queue import EventQueue
+from klayr_py.interfaces import BlockAssetsReader, BlockAssetsWriter, StateReader
 
 if TYPE_CHECKING:
     from klayr_py.chain import BlockHeader, Transaction
     from klayr_py.interfaces import ImmutableSubStore, SubStore
 
 P = TypeVar("P")
-
-
-class StateReader(Protocol):
-    """What contexts need of a state store: prefixed sub-stores."""
-
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore: ...
-
-
-class BlockAssetsReader(Protocol):
-    """A block's assets as hooks read them."""
-
-    def get_asset(self, module: str) -> bytes | None: ...
-
-
-class BlockAssetsWriter(BlockAssetsReader, Protocol):
-    """A block's assets as ``insert_assets`` fills them."""
-
-    def set_asset(self, module: str, data: bytes) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,9 @@ import pytest
 from klayr_py.chain import Event, EventError, compute_event_root
 from klayr_py.db import InMemoryDatabase
 from klayr_py.modules import BaseModule
-from klayr_py.state_machine import parallel_roots
-from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
-
-from .kv_module import MODE_RAISE, KvChain, KvModule, genesis_assets, set_entry
+from klayr_py.node import event_root_worker as parallel_roots
+from klayr_py.node.event_root_worker import STREAM_BATCH, EventRootWorker
+from tests.state_machine.kv_module import MODE_RAISE, KvChain, KvModule, genesis_assets, set_entry
 
 
 def _events(count: int, salt: int = 0) -> list[Event]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from klayr_py.chain.event import Event
-from klayr_py.errors import EventError
-from klayr_py.state_machine.constants import (
+from klayr_py.chain.constants import (
     EVENT_MAX_EVENT_SIZE_BYTES,
     EVENT_MAX_TOPICS_PER_EVENT,
 )
+from klayr_py.chain.event import Event
+from klayr_py.errors import EventError
 
 
 @dataclass(slots=True)
