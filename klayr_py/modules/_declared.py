@@ -7,13 +7,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from klayr_py.modules._naming import derive_name
+from klayr_py.modules._naming import Named
 from klayr_py.modules.typed import ValueCodec, model_of
 
 T = TypeVar("T")
 
 
-class Declared(Generic[T]):
+class Declared(Named, Generic[T]):
     """A class whose ``name`` derives from its class name and whose values have one type.
 
     Subclasses declare the value type as a class attribute, either ``schema`` (a Klayr schema;
@@ -23,20 +23,12 @@ class Declared(Generic[T]):
     hello command does to apply its configured lengths) keeps the model for values.
     """
 
-    name: ClassVar[str]
     schema: dict[str, Any] | None = None
     model: type[BaseModel] | None = None
-    _suffix: ClassVar[str] = ""
     _generic_base: ClassVar[type | None] = None  # the class whose generic argument is the model
-
-    _name_given: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            cls._name_given = True  # an explicit name is inherited, as Klayr's getter override
-        elif not cls._name_given:
-            cls.name = derive_name(cls.__name__, cls._suffix)
         if cls.model is None and cls._generic_base is not None:
             cls.model = model_of(cls, cls._generic_base)
 
