@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from pydantic import BaseModel
 
 from klayr_py.modules._naming import Named
-from klayr_py.modules.typed import ValueCodec, model_of
+from klayr_py.modules._value_codec import ValueCodec, model_of
 
 T = TypeVar("T")
 
@@ -35,8 +35,8 @@ class Declared(Named, Generic[T]):
     def __init__(self) -> None:
         # A private copy: Klayr-style in-place edits in init must not leak to other instances.
         schema = copy.deepcopy(self.schema) if self.schema is not None else None
-        self._values: ValueCodec[T] = ValueCodec(schema, self.model)
-        self.schema = self._values.schema
+        self._codec: ValueCodec[T] = ValueCodec(schema, self.model)
+        self.schema = self._codec.schema
 
     def refresh_schema(self) -> None:
         """Recompile the value codec from ``schema`` as it is now.
@@ -44,12 +44,12 @@ class Declared(Named, Generic[T]):
         Klayr modules adjust a schema in place during ``init`` (the hello command sets its
         message lengths from config); the state machine calls this after every module's init.
         """
-        self._values = ValueCodec(self.schema, self._values.model)
-        self.schema = self._values.schema
+        self._codec = ValueCodec(self.schema, self._codec.model)
+        self.schema = self._codec.schema
 
     @property
-    def values(self) -> ValueCodec[T]:
+    def codec(self) -> ValueCodec[T]:
         """The codec of this item's values (rebuilt if ``schema`` was reassigned)."""
-        if self._values.schema is not self.schema:
-            self._values = ValueCodec(self.schema, self._values.model)
-        return self._values
+        if self._codec.schema is not self.schema:
+            self._codec = ValueCodec(self.schema, self._codec.model)
+        return self._codec

@@ -42,7 +42,7 @@ class BaseEvent(Declared[T]):
         survive the revert of a failing command.
         """
         ctx.event_queue.add(
-            self.module_name, self.name, self.values.encode(data), topics, no_revert
+            self.module_name, self.name, self.codec.encode(data), topics, no_revert
         )
 
 

@@ -62,7 +62,7 @@ class _PrefixedStore(Declared[T], Generic[T, R, W]):
 
     def get(self, ctx: R, key: bytes = b"") -> T:
         """The value at ``key``; raises NotFoundError when there is none."""
-        return self.values.decode(self._reader(ctx).get(key))
+        return self.codec.decode(self._reader(ctx).get(key))
 
     def has(self, ctx: R, key: bytes = b"") -> bool:
         """Whether ``key`` holds a value."""
@@ -70,7 +70,7 @@ class _PrefixedStore(Declared[T], Generic[T, R, W]):
 
     def set(self, ctx: W, key: bytes, value: T | dict[str, Any]) -> None:
         """Store ``value`` (a model instance or dict) at ``key``."""
-        self._writer(ctx).set(key, self.values.encode(value))
+        self._writer(ctx).set(key, self.codec.encode(value))
 
     def delete(self, ctx: W, key: bytes = b"") -> None:
         """Remove ``key`` (Klayr's ``del``)."""
@@ -85,7 +85,7 @@ class _PrefixedStore(Declared[T], Generic[T, R, W]):
         reverse: bool = False,
     ) -> list[KeyValue]:
         """Entries with ``gte <= key <= lte`` in key order (or reverse), values decoded."""
-        decode = self.values.decode
+        decode = self.codec.decode
         return [
             KeyValue(key, decode(value))
             for key, value in self._reader(ctx).iterate(

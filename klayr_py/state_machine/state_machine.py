@@ -178,10 +178,10 @@ class StateMachine:
 
         Raises CodecError or ValidationError naming the field at fault.
         """
-        values = command.values
-        plain = values.decode_plain(params)
+        values = command.codec
+        plain = values.decode_dict(params)
         values.validate_decoded(plain)
-        return values.from_plain(plain)
+        return values.from_dict(plain)
 
     def verify_transaction(
         self, ctx: TransactionContext, only_command: bool = False
@@ -235,7 +235,7 @@ class StateMachine:
         command_state_snapshot = state.create_snapshot()
         status = TransactionExecutionResult.OK
         try:
-            params = command.values.decode(ctx.transaction.params)
+            params = command.codec.decode(ctx.transaction.params)
             command.execute(ctx.command_execute_context(params))
         except Exception:
             self.logger.debug("command execute raised", exc_info=True)

@@ -176,7 +176,7 @@ class BlockProcessingEnv:
         transactions of one account in a block).
         """
         account = account or self.accounts[0]
-        values = self.engine.state_machine.get_command(module, command).values
+        values = self.engine.state_machine.get_command(module, command).codec
         if nonce is None:
             nonce = self.nonce(account.address)
         return Transaction(

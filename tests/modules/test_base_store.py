@@ -350,7 +350,7 @@ def test_reassigning_the_schema_of_an_instance_rebuilds_its_codec(state: StateSt
     schema = schema_from_model(Note, "/notes/limited")
     schema["properties"]["text"]["maxLength"] = 3
     store.schema = schema
-    assert store.values.schema is schema
+    assert store.codec.schema is schema
     store.set(ctx, b"k", Note(text="hello"))  # the codec does not validate lengths
     assert store.get(ctx, b"k") == Note(text="hello")  # still decoded into the model
 

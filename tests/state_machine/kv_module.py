@@ -241,7 +241,7 @@ GENESIS_SCHEMA = {
         }
     },
 }
-PARAMS = SetEntryCommand(None, None).values  # type: ignore[arg-type]
+PARAMS = SetEntryCommand(None, None).codec  # type: ignore[arg-type]
 
 
 def header(height: int) -> BlockHeader:

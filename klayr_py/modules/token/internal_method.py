@@ -53,17 +53,17 @@ class InternalMethod(BaseMethod):
         """
         users = self.stores.get(UserStore)
         if sender_account is None:
-            sender_account = users.get_plain(ctx, sender, token_id)
+            sender_account = users.get_dict(ctx, sender, token_id)
         available: int = sender_account["availableBalance"]
         if available < amount:
             raise InsufficientBalanceError(
                 get_klayr32_address_from_address(sender), available, amount
             )
-        users.save_plain(
+        users.save_dict(
             ctx, sender, token_id, available - amount, sender_account["lockedBalances"]
         )
-        recipient_account = users.get_plain(ctx, recipient, token_id)
-        users.save_plain(
+        recipient_account = users.get_dict(ctx, recipient, token_id)
+        users.save_dict(
             ctx,
             recipient,
             token_id,

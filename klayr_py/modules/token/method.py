@@ -100,7 +100,7 @@ class TokenMethod(BaseMethod):
     def _plain_or_none(self, ctx: Any, address: bytes, token_id: bytes) -> dict[str, Any] | None:
         """The account as its dict (``UserStore.get_plain``), None if there is none."""
         try:
-            return self.stores.get(UserStore).get_plain(ctx, address, token_id)
+            return self.stores.get(UserStore).get_dict(ctx, address, token_id)
         except NotFoundError:
             return None
 
@@ -167,7 +167,7 @@ class TokenMethod(BaseMethod):
             ctx, address, token_id, amount, lambda r: event.error(ctx, address, token_id, amount, r)
         )
         users = self.stores.get(UserStore)
-        users.set_plain(
+        users.set_dict(
             ctx,
             users.get_key(address, token_id),
             account["availableBalance"] - amount,
@@ -219,7 +219,7 @@ class TokenMethod(BaseMethod):
             locked.append({"module": module, "amount": amount})
         else:
             existing["amount"] += amount
-        self.stores.get(UserStore).save_plain(
+        self.stores.get(UserStore).save_dict(
             ctx, address, token_id, account["availableBalance"] - amount, locked
         )
         event.log(ctx, address, module, token_id, amount)
@@ -231,7 +231,7 @@ class TokenMethod(BaseMethod):
         event = self.events.get(UnlockEvent)
         users = self.stores.get(UserStore)
         try:
-            account = users.get_plain(ctx, address, token_id)
+            account = users.get_dict(ctx, address, token_id)
         except NotFoundError:
             event.error(
                 ctx, address, module, token_id, amount, TokenEventResult.FAIL_INSUFFICIENT_BALANCE
@@ -255,7 +255,7 @@ class TokenMethod(BaseMethod):
                 get_klayr32_address_from_address(address), existing["amount"], amount
             )
         existing["amount"] -= amount
-        users.save_plain(ctx, address, token_id, account["availableBalance"] + amount, locked)
+        users.save_dict(ctx, address, token_id, account["availableBalance"] + amount, locked)
         event.log(ctx, address, module, token_id, amount)
 
     def _spendable(
@@ -268,7 +268,7 @@ class TokenMethod(BaseMethod):
     ) -> dict[str, Any]:
         """The account (its dict) if it has ``amount`` available; else ``report(result)``, raise."""
         try:
-            account = self.stores.get(UserStore).get_plain(ctx, address, token_id)
+            account = self.stores.get(UserStore).get_dict(ctx, address, token_id)
         except NotFoundError:
             report(TokenEventResult.FAIL_INSUFFICIENT_BALANCE)
             raise

@@ -59,7 +59,7 @@ class UserStore(BaseStore[UserStoreData]):
         """The account; raises NotFoundError if it was never initialized."""
         return self.get(ctx, self.get_key(address, token_id))
 
-    def get_plain(
+    def get_dict(
         self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
     ) -> dict[str, Any]:
         """:meth:`get_account` as the decoded dict, no model built (the module's hot paths).
@@ -68,12 +68,12 @@ class UserStore(BaseStore[UserStoreData]):
         fresh dict the caller may change. Raises NotFoundError if there is no account, and what
         :meth:`get_account` raises for a stored value the model refuses.
         """
-        values = self.values
-        account = values.decode_plain(self._reader(ctx).get(self.get_key(address, token_id)))
+        values = self.codec
+        account = values.decode_dict(self._reader(ctx).get(self.get_key(address, token_id)))
         # The codec checked every type and integer range: the model adds module name lengths.
         for entry in account["lockedBalances"]:
             if len(entry["module"]) not in _MODULE_NAME_LENGTHS:
-                values.from_plain(account)  # raises the model's ValidationError
+                values.from_dict(account)  # raises the model's ValidationError
         return account
 
     def account_exists(self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes) -> bool:
@@ -82,7 +82,7 @@ class UserStore(BaseStore[UserStoreData]):
 
     def create_default_account(self, ctx: StoreGetter, address: bytes, token_id: bytes) -> None:
         """An empty account: zero available, nothing locked."""
-        self.set_plain(ctx, self.get_key(address, token_id), 0, [])
+        self.set_dict(ctx, self.get_key(address, token_id), 0, [])
 
     def save(
         self, ctx: StoreGetter, address: bytes, token_id: bytes, account: UserStoreData
@@ -101,7 +101,7 @@ class UserStore(BaseStore[UserStoreData]):
             ),
         )
 
-    def save_plain(
+    def save_dict(
         self,
         ctx: StoreGetter,
         address: bytes,
@@ -121,9 +121,9 @@ class UserStore(BaseStore[UserStoreData]):
         if len(locked) > 1:
             locked.sort(key=lambda entry: module_order_key(entry["module"]))
         value = {"availableBalance": available_balance, "lockedBalances": locked}
-        self._writer(ctx).set(self.get_key(address, token_id), self.values.encode_plain(value))
+        self._writer(ctx).set(self.get_key(address, token_id), self.codec.encode_unchecked(value))
 
-    def set_plain(
+    def set_dict(
         self,
         ctx: StoreGetter,
         key: bytes,
@@ -135,7 +135,7 @@ class UserStore(BaseStore[UserStoreData]):
             self.set(ctx, key, _as_model(available_balance, locked_balances))  # the model checks
             return
         value = {"availableBalance": available_balance, "lockedBalances": locked_balances}
-        self._writer(ctx).set(key, self.values.encode_plain(value))
+        self._writer(ctx).set(key, self.codec.encode_unchecked(value))
 
     def accounts_of(
         self, ctx: ImmutableStoreGetter, address: bytes
