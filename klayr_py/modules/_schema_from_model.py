@@ -38,7 +38,8 @@ def _object_schema(model: type[BaseModel], where: str) -> dict[str, Any]:
             number = next_number
             next_number += 1
         prop = _property_schema(info.annotation, list(info.metadata), f"{where}.{name}")
-        properties[info.alias or name] = {**prop, "fieldNumber": number}
+        key = info.serialization_alias or info.alias or name  # the name values dump under
+        properties[key] = {**prop, "fieldNumber": number}
     return {"type": "object", "required": list(properties), "properties": properties}
 
 

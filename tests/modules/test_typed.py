@@ -483,3 +483,13 @@ def test_a_typed_store_refuses_a_dict_it_could_not_read_back() -> None:
         holder.owner = bytes(19)
     store.set(state, b"k", holder)
     assert store.get(state, b"k") == holder
+
+
+def test_schema_from_model_names_a_property_as_values_dump() -> None:
+    class Data(KlayrModel):
+        token_id: bytes = Field(validation_alias="tokenID", serialization_alias="tokenID")
+
+    schema = schema_from_model(Data)
+    assert list(schema["properties"]) == ["tokenID"]
+    values = ValueCodec[Data](None, Data)
+    assert values.decode(values.encode(Data.model_validate({"tokenID": b"\x01"}))).token_id == b"\x01"
