@@ -492,4 +492,5 @@ def test_schema_from_model_names_a_property_as_values_dump() -> None:
     schema = schema_from_model(Data)
     assert list(schema["properties"]) == ["tokenID"]
     values = ValueCodec[Data](None, Data)
-    assert values.decode(values.encode(Data.model_validate({"tokenID": b"\x01"}))).token_id == b"\x01"
+    value = Data.model_validate({"tokenID": b"\x01"})
+    assert values.decode(values.encode(value)).token_id == b"\x01"
