@@ -267,8 +267,8 @@ def test_constraint_operators_and_boundaries(
 @pytest.mark.parametrize(
     ("constraint", "normalized"),
     [("^1.2.3", ">=1.2.3 <2.0.0-0"), ("^0.2.3", ">=0.2.3 <0.3.0-0"), ("^0.0.3", ">=0.0.3 <0.0.4-0"),
-     ("~1.2.3", ">=1.2.3 <1.3.0-0"), (">1.2", ">=1.3.0"), ("*", "*"), ("=1.2.3", "1.2.3"), ("^0", "<1.0.0-0"),
-     (">=1.0.0, <2.0.0", ">=1.0.0 <2.0.0")],
+     ("~1.2.3", ">=1.2.3 <1.3.0-0"), (">1.2", ">=1.3.0"), ("*", "*"), ("=1.2.3", "1.2.3"),
+     ("^0", "<1.0.0-0"), (">=1.0.0, <2.0.0", ">=1.0.0 <2.0.0")],
 )  # fmt: skip
 def test_constraints_desugar_like_npm(constraint: str, normalized: str) -> None:
     parsed = VersionConstraint.parse(constraint)
