@@ -483,3 +483,28 @@ def test_a_typed_store_refuses_a_dict_it_could_not_read_back() -> None:
         holder.owner = bytes(19)
     store.set(state, b"k", holder)
     assert store.get(state, b"k") == holder
+
+
+def test_a_model_refusing_a_decoded_value_speaks_the_validators_language() -> None:
+    """A model stricter than its schema refuses in Klayr's validator form, not pydantic's."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    class Holder(KlayrModel):
+        owner: Address
+
+    loose = {
+        "$id": "/test/looseHolder",
+        "type": "object",
+        "required": ["owner"],
+        "properties": {"owner": {"dataType": "bytes", "fieldNumber": 1}},
+    }
+    values: ValueCodec[Holder] = ValueCodec(loose, Holder)
+    for attempt in (
+        lambda: values.from_plain({"owner": bytes(19)}),
+        lambda: values.decode(codec.encode(loose, {"owner": bytes(19)})),
+        lambda: values.encode({"owner": bytes(19)}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        assert not isinstance(caught.value, PydanticValidationError)
+        assert str(caught.value).startswith("Klayr validator found 1 error[s]:\nProperty '.owner' ")

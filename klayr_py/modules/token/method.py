@@ -251,8 +251,13 @@ class TokenMethod(BaseMethod):
             event.error(
                 ctx, address, module, token_id, amount, TokenEventResult.INSUFFICIENT_LOCKED_AMOUNT
             )
+            klayr32 = get_klayr32_address_from_address(address)
             raise InsufficientBalanceError(
-                get_klayr32_address_from_address(address), existing["amount"], amount
+                klayr32,
+                existing["amount"],
+                amount,
+                f"Address {klayr32} does not have sufficient locked balance for amount {amount} "
+                f"for module {module}",
             )
         existing["amount"] -= amount
         users.save_plain(ctx, address, token_id, account["availableBalance"] + amount, locked)
@@ -275,8 +280,12 @@ class TokenMethod(BaseMethod):
         available: int = account["availableBalance"]
         if available < amount:
             report(TokenEventResult.FAIL_INSUFFICIENT_BALANCE)
+            klayr32 = get_klayr32_address_from_address(address)
             raise InsufficientBalanceError(
-                get_klayr32_address_from_address(address), available, amount
+                klayr32,
+                available,
+                amount,
+                f"Address {klayr32} does not have sufficient balance for amount {amount}",
             )
         return account
 
