@@ -54,16 +54,13 @@ class ValueCodec(Generic[T]):
             try:
                 instance = model.__pydantic_validator__.validate_python(value)
             except PydanticValidationError as error:
-                raise ValidationError([str(error)]) from None
+                raise _validation_error(error) from None
             value = model.__pydantic_serializer__.to_python(instance, by_alias=True)
         return self._compiled.encode(value)
 
     def decode(self, data: bytes) -> T:
         """The value of ``data``: a model instance when a model is declared, else a dict."""
-        value = self._compiled.decode(data)
-        if self.model is not None:
-            return typing.cast(T, self.model.__pydantic_validator__.validate_python(value))
-        return typing.cast(T, value)
+        return self.from_dict(self._compiled.decode(data))
 
     def encode_unchecked(self, value: dict[str, Any]) -> bytes:
         """The bytes of a dict already in the schema's shape, without the model's check.
@@ -87,9 +84,12 @@ class ValueCodec(Generic[T]):
             validator.validate(self.schema, value)
 
     def from_dict(self, value: dict[str, Any]) -> T:
-        """A decoded dict as this codec's value type."""
+        """A decoded dict as this codec's value type (ValidationError if the model refuses it)."""
         if self.model is not None:
-            return typing.cast(T, self.model.__pydantic_validator__.validate_python(value))
+            try:
+                return typing.cast(T, self.model.__pydantic_validator__.validate_python(value))
+            except PydanticValidationError as error:
+                raise _validation_error(error) from None
         return typing.cast(T, value)
 
     def to_dict(self, value: Any) -> dict[str, Any]:
@@ -97,6 +97,15 @@ class ValueCodec(Generic[T]):
         if isinstance(value, BaseModel):
             return value.model_dump(by_alias=True)
         return dict(value)
+
+
+def _validation_error(error: PydanticValidationError) -> ValidationError:
+    """A model's refusal in the validator's words: one ``Property '<path>' <why>`` line each."""
+    lines = []
+    for detail in error.errors(include_url=False):
+        path = "".join(f".{part}" for part in detail["loc"])
+        lines.append(f"Property '{path}' {detail['msg'][:1].lower()}{detail['msg'][1:]}")
+    return ValidationError(lines)
 
 
 def model_of(cls: type, base: type) -> type[BaseModel] | None:

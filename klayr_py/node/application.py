@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +24,9 @@ from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.modules import BaseModule
-from klayr_py.modules.auth import AuthMethod, AuthModule
-from klayr_py.modules.fee import FeeMethod, FeeModule
-from klayr_py.modules.token import TokenMethod, TokenModule
-from klayr_py.modules.validators import ValidatorsMethod, ValidatorsModule
+from klayr_py.modules.auth import AuthMethod
 from klayr_py.node.config import ApplicationConfig, ConfigError
+from klayr_py.node.default_modules import DefaultMethods, create_default_modules
 from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
 from klayr_py.node.event_root_worker import parallel_roots_pay_off
 from klayr_py.node.genesis import (
@@ -54,16 +52,6 @@ _LOG_LEVELS = {
     "fatal": logging.CRITICAL,
     "none": logging.CRITICAL + 10,
 }
-
-
-@dataclass(frozen=True)
-class DefaultMethods:
-    """The default modules' methods, for modules that depend on them (``add_dependencies``)."""
-
-    auth: AuthMethod
-    validators: ValidatorsMethod
-    token: TokenMethod
-    fee: FeeMethod
 
 
 class Application:
@@ -100,11 +88,10 @@ class Application:
     ) -> tuple[Application, DefaultMethods]:
         """An application with Klayr's default modules: auth, validators, token, fee."""
         app = cls(config, config_dir=config_dir)
-        auth, validators, token, fee = AuthModule(), ValidatorsModule(), TokenModule(), FeeModule()
-        fee.add_dependencies(token.method)
-        for module in (auth, validators, token, fee):
+        modules, methods = create_default_modules()
+        for module in modules:
             app.register_module(module)
-        return app, DefaultMethods(auth.method, validators.method, token.method, fee.method)
+        return app, methods
 
     def register_module(self, module: BaseModule) -> None:
         """Add a module; its hooks run in registration order. Names must be unique."""

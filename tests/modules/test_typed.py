@@ -494,3 +494,28 @@ def test_schema_from_model_names_a_property_as_values_dump() -> None:
     values = ValueCodec[Data](None, Data)
     value = Data.model_validate({"tokenID": b"\x01"})
     assert values.decode(values.encode(value)).token_id == b"\x01"
+
+
+def test_a_model_refusing_a_decoded_value_speaks_the_validators_language() -> None:
+    """A model stricter than its schema refuses in Klayr's validator form, not pydantic's."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    class Holder(KlayrModel):
+        owner: Address
+
+    loose = {
+        "$id": "/test/looseHolder",
+        "type": "object",
+        "required": ["owner"],
+        "properties": {"owner": {"dataType": "bytes", "fieldNumber": 1}},
+    }
+    values: ValueCodec[Holder] = ValueCodec(loose, Holder)
+    for attempt in (
+        lambda: values.from_dict({"owner": bytes(19)}),
+        lambda: values.decode(codec.encode(loose, {"owner": bytes(19)})),
+        lambda: values.encode({"owner": bytes(19)}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        assert not isinstance(caught.value, PydanticValidationError)
+        assert str(caught.value).startswith("Klayr validator found 1 error[s]:\nProperty '.owner' ")

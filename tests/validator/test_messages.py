@@ -14,7 +14,10 @@ def _errors(schema: dict[str, Any], value: Any) -> list[str]:
     with pytest.raises(ValidationError) as caught:
         validate(schema, value)
     assert isinstance(caught.value, KlayrError) and isinstance(caught.value, ValueError)
-    assert str(caught.value) == "; ".join(caught.value.errors)
+    errors = caught.value.errors
+    # @klayr/validator's KlayrValidationError message: a count line, then one line per error.
+    heading = f"Klayr validator found {len(errors)} error[s]:"
+    assert str(caught.value) == "\n".join([heading, *errors])
     return caught.value.errors
 
 

@@ -102,8 +102,7 @@ class AuthModule(BaseModule):
             return VerificationResult.fail(
                 InvalidNonceError(
                     f"Transaction with id:{transaction.id.hex()} nonce is lower than account "
-                    f"nonce. Transaction nonce: {transaction.nonce}, account nonce: "
-                    f"{account['nonce']}.",
+                    "nonce.",
                     transaction.nonce,
                     account["nonce"],
                 )

@@ -48,7 +48,7 @@ class InternalMethod(BaseMethod):
     ) -> None:
         """Move ``amount`` between two existing accounts and emit ``transfer``.
 
-        ``sender_account``: the sender's account as ``UserStore.get_plain`` just returned it (and
+        ``sender_account``: the sender's account as ``UserStore.get_dict`` just returned it (and
         nothing written since), to save reading it again; it is changed in place.
         """
         users = self.stores.get(UserStore)

@@ -98,7 +98,7 @@ class TokenMethod(BaseMethod):
         return [(e.key, e.value.total_supply) for e in self.stores.get(SupplyStore).get_all(ctx)]
 
     def _plain_or_none(self, ctx: Any, address: bytes, token_id: bytes) -> dict[str, Any] | None:
-        """The account as its dict (``UserStore.get_plain``), None if there is none."""
+        """The account as its dict (``UserStore.get_dict``), None if there is none."""
         try:
             return self.stores.get(UserStore).get_dict(ctx, address, token_id)
         except NotFoundError:
@@ -251,8 +251,13 @@ class TokenMethod(BaseMethod):
             event.error(
                 ctx, address, module, token_id, amount, TokenEventResult.INSUFFICIENT_LOCKED_AMOUNT
             )
+            klayr32 = get_klayr32_address_from_address(address)
             raise InsufficientBalanceError(
-                get_klayr32_address_from_address(address), existing["amount"], amount
+                klayr32,
+                existing["amount"],
+                amount,
+                f"Address {klayr32} does not have sufficient locked balance for amount {amount} "
+                f"for module {module}",
             )
         existing["amount"] -= amount
         users.save_dict(ctx, address, token_id, account["availableBalance"] + amount, locked)
@@ -275,8 +280,12 @@ class TokenMethod(BaseMethod):
         available: int = account["availableBalance"]
         if available < amount:
             report(TokenEventResult.FAIL_INSUFFICIENT_BALANCE)
+            klayr32 = get_klayr32_address_from_address(address)
             raise InsufficientBalanceError(
-                get_klayr32_address_from_address(address), available, amount
+                klayr32,
+                available,
+                amount,
+                f"Address {klayr32} does not have sufficient balance for amount {amount}",
             )
         return account
 
