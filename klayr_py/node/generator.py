@@ -36,7 +36,9 @@ class PoolSelector:
         queue = self._queues[address]
         if index < len(queue):
             transaction = queue[index]
-            heapq.heappush(self._heap, (_Priority(transaction), transaction.id, address))
+            heapq.heappush(
+                self._heap, (_Priority(transaction), transaction.id, address)
+            )
 
     def __iter__(self) -> Iterator[Transaction]:
         while self._heap:
@@ -79,6 +81,8 @@ class _Priority:
         return self.fee * other.size > other.fee * self.size
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Priority) and self.fee * other.size == other.fee * self.size
+        return (
+            isinstance(other, _Priority) and self.fee * other.size == other.fee * self.size
+        )
 
     __hash__ = None  # type: ignore[assignment]

@@ -69,7 +69,9 @@ _VALIDATORS_HASH_INPUT_SCHEMA: Final = {
 def compute_validators_hash(validators: NextValidators) -> bytes:
     """Klayr's ``validatorsHash``: sha256 of the validators with weight (by BLS key) and the
     certificate threshold, encoded with Klayr's ``validatorsHashInput`` schema."""
-    active = sorted((v for v in validators.validators if v.bft_weight > 0), key=lambda v: v.bls_key)
+    active = sorted(
+        (v for v in validators.validators if v.bft_weight > 0), key=lambda v: v.bls_key
+    )
     return sha256(
         codec.encode(
             _VALIDATORS_HASH_INPUT_SCHEMA,
