@@ -36,7 +36,8 @@ from klayr_py.node.genesis import (
     read_genesis_block,
 )
 from klayr_py.node.pool import PoolConfig
-from klayr_py.node.rpc import RpcMethods, RpcServer
+from klayr_py.node.rpc import RpcLimits, RpcMethods, RpcServer
+from klayr_py.node.rpc.connections import ConnectionLimits
 from klayr_py.state_machine import StateMachine
 from klayr_py.state_machine.parallel_roots import parallel_roots_pay_off
 
@@ -273,6 +274,7 @@ class Application:
             self._require_engine(),
             genesis_config=self.config.genesis.model_dump(by_alias=True),
             allowed=tuple(self.config.rpc.allowed_methods),
+            max_block_range=self.config.rpc.max_block_range,
         )
 
     def plugin_host(self, methods: RpcMethods, rpc: RpcServer | None) -> PluginHost | None:
@@ -317,6 +319,8 @@ class Application:
             host=self.config.rpc.host,
             port=self.config.rpc.port,
             ipc_path=self.ipc_path,
+            limits=RpcLimits.from_config(self.config.rpc),
+            connection_limits=ConnectionLimits.from_config(self.config.rpc),
         )
         server.attach(engine)
         return server
