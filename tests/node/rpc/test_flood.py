@@ -4,6 +4,8 @@ node's memory stays bounded (issue #17, item 1)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import json
 import subprocess
 import sys
@@ -117,10 +119,8 @@ def test_heavy_reads_do_not_stall_forging_or_grow_memory(tmp_path: Path) -> None
         started = time.monotonic()
         while flood.returncode is None and time.monotonic() - started < 60:
             peak = max(peak, _rss_bytes())
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(flood.wait(), timeout=0.1)
-            except TimeoutError:
-                pass
         output = await flood.stdout.read() if flood.stdout else b""
         app.shutdown()
         await node
@@ -140,6 +140,6 @@ def test_heavy_reads_do_not_stall_forging_or_grow_memory(tmp_path: Path) -> None
     finally:
         reopened.close()
     assert len(timestamps) >= int(_FLOOD_SECONDS) - 1, timestamps
-    gaps = [later - earlier for earlier, later in zip(timestamps, timestamps[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(timestamps)]
     assert gaps == [1] * len(gaps), f"missed slots while flooded: {gaps}"
     assert growth < 150 * 1024 * 1024, f"the node grew by {growth / 2**20:.0f} MiB"
