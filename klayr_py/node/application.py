@@ -44,7 +44,13 @@ from klayr_py.state_machine.parallel_roots import parallel_roots_pay_off
 if TYPE_CHECKING:
     from klayr_py.plugins.host import PluginHost
 
-__all__ = ["Application", "DefaultMethods", "auth_nonce_reader", "load_generator_keys"]
+__all__ = [
+    "Application",
+    "DefaultMethods",
+    "auth_nonce_reader",
+    "fee_balance_reader",
+    "load_generator_keys",
+]
 
 _LOG_LEVELS = {
     "trace": logging.DEBUG,
@@ -177,8 +183,10 @@ class Application:
                 min_entrance_fee_priority=pool.min_entrance_fee_priority,
                 min_replacement_fee_difference=pool.min_replacement_fee_difference,
                 max_transaction_size=self.config.genesis.max_transactions_size,
+                max_nonce_gap=pool.max_nonce_gap,
             ),
             nonce_reader=auth_nonce_reader(self.state_machine),
+            balance_reader=fee_balance_reader(self.state_machine),
             signature_workers=self.config.system.signature_workers,
             parallel_roots=(
                 parallel_roots_pay_off()
@@ -360,6 +368,24 @@ def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:
 
             return read
     return None
+
+
+def fee_balance_reader(state_machine: StateMachine) -> NonceReader | None:
+    """How the pool reads what an account can spend on fees: the token module's available
+    balance of the fee module's token, if both modules are registered."""
+    fee = token = None
+    for module in state_machine.modules:
+        if isinstance(module.method, FeeMethod):
+            fee = module.method
+        elif isinstance(module.method, TokenMethod):
+            token = module.method
+    if fee is None or token is None:
+        return None
+
+    def read(ctx: Any, address: bytes, fee: FeeMethod = fee, token: TokenMethod = token) -> int:
+        return int(token.get_available_balance(ctx, address, fee.get_fee_token_id()))
+
+    return read
 
 
 def load_generator_keys(path: Path) -> dict[bytes, GeneratorKey]:

@@ -145,6 +145,8 @@ class TransactionPoolConfig(_Section):
     transaction_expiry_time: int = Field(default=3 * 60 * 60 * 1000, ge=60_000)
     min_entrance_fee_priority: int = Field(default=0, ge=0)
     min_replacement_fee_difference: int = Field(default=10, ge=0)
+    max_nonce_gap: int = Field(default=64, ge=1)
+    """A pooled nonce must be below the account's nonce + this (klayr_py only)."""
 
     @field_validator("min_entrance_fee_priority", "min_replacement_fee_difference", mode="before")
     @classmethod
