@@ -84,17 +84,14 @@ def error_response(request_id: Any, error: RpcError) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "id": request_id, "error": error.to_json()}
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_message(text: str | bytes) -> Any:
     """The JSON of a message; :class:`RpcError` (parse error) if it is not JSON.
 
-    ``NaN`` and ``Infinity`` are not JSON (Python's parser takes them unless told not to).
+    Python's parser reads ``NaN``, ``Infinity`` and ``1e400`` as floats; an ``id`` that is one
+    is then refused as an invalid request, and no reply ever carries one.
     """
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text)
     except (ValueError, RecursionError) as error:  # bad JSON or encoding, huge numbers, nesting
         raise RpcError(PARSE_ERROR, f"Parse error: {error}") from None
 
