@@ -193,6 +193,7 @@ class Dispatcher:
         """Run the method where it is safe and encode its result, before ``deadline``."""
         loop = asyncio.get_running_loop()
         limits = self.limits
+        result: Any = None
         try:
             async with asyncio.timeout_at(deadline):
                 if method in COMMITTED_READS:
@@ -205,11 +206,13 @@ class Dispatcher:
                     self._loop_gate = asyncio.Lock()
                 async with self._loop_gate:
                     result = self.methods.call(method, params)
-                    if inspect.isawaitable(result):  # a plugin's endpoint answers later
-                        result = await result
                     await asyncio.sleep(0)  # let a due block go first
+                if inspect.isawaitable(result):  # a plugin's endpoint, answered in its process
+                    result = await result  # outside the gate: it touches no state here
                 return await loop.run_in_executor(self._executor, _encode, result)
         except TimeoutError:
+            if inspect.iscoroutine(result):
+                result.close()  # a plugin's answer no one will read
             raise RpcError(
                 LIMIT_EXCEEDED,
                 f"Request {method} took longer than rpc.requestTimeout "

@@ -137,3 +137,23 @@ def test_an_id_json_cannot_echo_is_an_invalid_request(raw_id: str) -> None:
 def test_integer_and_string_ids_are_echoed() -> None:
     assert _answer(_request("chain_getBlockByHeight", 2**70))["id"] == 2**70
     assert _answer(_request("chain_getBlockByHeight", "abc"))["id"] == "abc"
+
+
+def test_a_slow_plugin_endpoint_does_not_hold_up_live_state_reads() -> None:
+    async def run() -> list[str]:
+        dispatcher = Dispatcher(_Methods())  # type: ignore[arg-type]
+        finished: list[str] = []
+
+        async def ask(method: str, **params: Any) -> None:
+            await dispatcher.dispatch(_request(method, **params))
+            finished.append(method)
+
+        try:
+            await asyncio.gather(
+                ask("hello_slow", sleep=0.5), ask("txpool_getTransactionsFromPool")
+            )
+        finally:
+            dispatcher.close()
+        return finished
+
+    assert asyncio.run(run()) == ["txpool_getTransactionsFromPool", "hello_slow"]
