@@ -122,8 +122,9 @@ class Dispatcher:
         self._loop_gate: asyncio.Lock | None = None
 
     def close(self) -> None:
-        """Stop the worker threads (a request still running there finishes first)."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the worker threads: queued reads are dropped, running ones finish first (the
+        node closes its databases next, which must not happen under a read)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
     async def respond(self, data: str | bytes) -> str | None:
         """The JSON text answering a raw message, or None when nothing is owed."""
