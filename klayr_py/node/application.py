@@ -25,6 +25,8 @@ from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.modules import BaseModule
 from klayr_py.modules.auth import AuthMethod
+from klayr_py.modules.fee import FeeMethod
+from klayr_py.modules.token import TokenMethod
 from klayr_py.node.config import ApplicationConfig, ConfigError
 from klayr_py.node.default_modules import DefaultMethods, create_default_modules
 from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
@@ -35,13 +37,20 @@ from klayr_py.node.genesis import (
     read_genesis_block,
 )
 from klayr_py.node.pool import PoolConfig
-from klayr_py.node.rpc import RpcMethods, RpcServer
+from klayr_py.node.rpc import RpcLimits, RpcMethods, RpcServer
+from klayr_py.node.rpc.connections import ConnectionLimits
 from klayr_py.state_machine import StateMachine
 
 if TYPE_CHECKING:
     from klayr_py.plugins.host import PluginHost
 
-__all__ = ["Application", "DefaultMethods", "auth_nonce_reader", "load_generator_keys"]
+__all__ = [
+    "Application",
+    "DefaultMethods",
+    "auth_nonce_reader",
+    "fee_balance_reader",
+    "load_generator_keys",
+]
 
 _LOG_LEVELS = {
     "trace": logging.DEBUG,
@@ -163,8 +172,10 @@ class Application:
                 min_entrance_fee_priority=pool.min_entrance_fee_priority,
                 min_replacement_fee_difference=pool.min_replacement_fee_difference,
                 max_transaction_size=self.config.genesis.max_transactions_size,
+                max_nonce_gap=pool.max_nonce_gap,
             ),
             nonce_reader=auth_nonce_reader(self.state_machine),
+            balance_reader=fee_balance_reader(self.state_machine),
             signature_workers=self.config.system.signature_workers,
             parallel_roots=(
                 parallel_roots_pay_off()
@@ -260,6 +271,7 @@ class Application:
             self._require_engine(),
             genesis_config=self.config.genesis.model_dump(by_alias=True),
             allowed=tuple(self.config.rpc.allowed_methods),
+            max_block_range=self.config.rpc.max_block_range,
         )
 
     def plugin_host(self, methods: RpcMethods, rpc: RpcServer | None) -> PluginHost | None:
@@ -304,6 +316,8 @@ class Application:
             host=self.config.rpc.host,
             port=self.config.rpc.port,
             ipc_path=self.ipc_path,
+            limits=RpcLimits.from_config(self.config.rpc),
+            connection_limits=ConnectionLimits.from_config(self.config.rpc),
         )
         server.attach(engine)
         return server
@@ -343,6 +357,24 @@ def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:
 
             return read
     return None
+
+
+def fee_balance_reader(state_machine: StateMachine) -> NonceReader | None:
+    """How the pool reads what an account can spend on fees: the token module's available
+    balance of the fee module's token, if both modules are registered."""
+    fee = token = None
+    for module in state_machine.modules:
+        if isinstance(module.method, FeeMethod):
+            fee = module.method
+        elif isinstance(module.method, TokenMethod):
+            token = module.method
+    if fee is None or token is None:
+        return None
+
+    def read(ctx: Any, address: bytes, fee: FeeMethod = fee, token: TokenMethod = token) -> int:
+        return int(token.get_available_balance(ctx, address, fee.get_fee_token_id()))
+
+    return read
 
 
 def load_generator_keys(path: Path) -> dict[bytes, GeneratorKey]:

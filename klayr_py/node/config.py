@@ -69,8 +69,33 @@ class RpcConfig(_Section):
 
     modes: list[RpcMode] = Field(default_factory=_default_modes)
     host: str = "127.0.0.1"
+    """A host other than loopback exposes the RPC, which has no authentication (a warning)."""
     port: int = Field(default=7887, ge=1, le=65535)
     allowed_methods: list[str] = Field(default_factory=lambda: ["*"])
+    """Globs of the methods served, and of the events a WebSocket may subscribe to."""
+    max_request_size: int = Field(default=1 << 20, ge=1024)
+    """Bytes of one HTTP body, WebSocket message or IPC request (klayr_py only): the same limit
+    on every transport; one byte more is refused."""
+    max_batch_length: int = Field(default=100, ge=1)
+    """Requests in one JSON-RPC batch (klayr_py only)."""
+    max_response_size: int = Field(default=4 << 20, ge=1024)
+    """Bytes of JSON one message may answer, a whole batch included (klayr_py only)."""
+    max_block_range: int = Field(default=100, ge=1)
+    """Blocks ``chain_getBlocksByHeightBetween`` returns in one call (klayr_py only; Klayr's
+    engine sets no cap)."""
+    request_timeout: float = Field(default=5.0, gt=0)
+    """Seconds to answer one message, a whole batch included (klayr_py only)."""
+    workers: int = Field(default=2, ge=1, le=64)
+    """Threads that read blocks and build responses, off the forging path (klayr_py only)."""
+    max_connections: int = Field(default=200, ge=1)
+    """Open RPC connections over TCP and IPC together; more are closed at once (klayr_py
+    only)."""
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a connection may take to send a whole request, and may stay open idle between
+    HTTP requests (klayr_py only)."""
+    idle_timeout: float = Field(default=60.0, gt=0)
+    """Seconds a WebSocket with no subscription may stay silent before it is closed (klayr_py
+    only)."""
 
 
 class GenesisBlockSource(_Section):
@@ -120,6 +145,8 @@ class TransactionPoolConfig(_Section):
     transaction_expiry_time: int = Field(default=3 * 60 * 60 * 1000, ge=60_000)
     min_entrance_fee_priority: int = Field(default=0, ge=0)
     min_replacement_fee_difference: int = Field(default=10, ge=0)
+    max_nonce_gap: int = Field(default=64, ge=1)
+    """A pooled nonce must be below the account's nonce + this (klayr_py only)."""
 
     @field_validator("min_entrance_fee_priority", "min_replacement_fee_difference", mode="before")
     @classmethod

@@ -61,6 +61,7 @@ class Engine:
         pool_config: PoolConfig | None = None,
         clock: Callable[[], float] = time.time,
         nonce_reader: NonceReader | None = None,
+        balance_reader: NonceReader | None = None,
         signature_workers: int = 0,
         parallel_roots: bool = False,
         state_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
@@ -75,6 +76,8 @@ class Engine:
         self.clock = clock
         self.nonce_reader = nonce_reader
         """How the pool learns an account's confirmed nonce (the auth module's method)."""
+        self.balance_reader = balance_reader
+        """How the pool learns what an account can spend on fees (token and fee modules)."""
         self.logger = logger or logging.getLogger("klayr_py.engine")
         self.state_store = StateStore(db, page_cache_size=state_cache_size)
         self.offchain_store = OffchainStore(offchain_db)
@@ -101,6 +104,7 @@ class Engine:
             get_nonce=self._account_nonce,
             config=pool_config,
             clock=clock,
+            get_balance=None if balance_reader is None else self._fee_balance,
         )
         self.lock = threading.RLock()
         """Held around each block (generation, import, revert) and each pool admission; the read
@@ -237,6 +241,10 @@ class Engine:
         if self.nonce_reader is None:
             return 0
         return self.nonce_reader(self.method_context(), address)
+
+    def _fee_balance(self, address: bytes) -> int:
+        assert self.balance_reader is not None  # only handed to the pool when set
+        return self.balance_reader(self.method_context(), address)
 
     def method_context(self) -> ImmutableMethodContext:
         """A read-only method context over the committed state (for module methods)."""

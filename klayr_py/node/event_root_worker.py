@@ -9,21 +9,28 @@ last transaction this process asks for the root and computes the state root mean
 cores the event root then costs little more than shipping the events. The result is the same
 bytes either way: if the worker is gone, stalled or refuses the events, the root is computed here
 (raising the same errors).
+
+The worker is a plain child interpreter (``python -m klayr_py.node._event_root_worker_main``)
+joined by a socket pair, not a multiprocessing ``spawn`` child: spawn re-imports the parent's
+``__main__``, so a user's script without an ``if __name__ == "__main__":`` guard ran again inside
+the worker and failed there with a multiprocessing traceback (issue #17).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 import socket
 import struct
+import subprocess
+import sys
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from pathlib import Path
 
+import klayr_py
 from klayr_py.chain import Event, EventRootBuilder, compute_event_root
 
 __all__ = [
@@ -69,25 +76,25 @@ class EventRootWorker:
     batch_size = STREAM_BATCH
 
     def __init__(self) -> None:
-        self._process: BaseProcess | None = None
+        self._process: _WorkerProcess | None = None
         self._conn: Connection | None = None
         self._start_failed = False
 
     def start(self) -> None:
-        """Spawn the worker now (otherwise the first block does)."""
+        """Start the worker now (otherwise the first block does)."""
         if self._conn is not None:
             return
-        # spawn: the worker must not inherit the node's databases or event loop.
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        process = context.Process(
-            target=_serve, args=(child,), name="klayr-event-root", daemon=True
-        )
-        process.start()
-        child.close()
-        _limit_sends(parent, SEND_TIMEOUT)
+        # A fresh interpreter: it inherits neither the node's databases nor its event loop, and
+        # it does not import the user's script (see the module docstring).
+        parent, child = socket.socketpair()
+        try:
+            process = _WorkerProcess.start(child.fileno())
+        finally:
+            child.close()
+        conn = Connection(parent.detach())
+        _limit_sends(conn, SEND_TIMEOUT)
         self._process = process
-        self._conn = parent
+        self._conn = conn
 
     def begin(self) -> None:
         """Start a new block (the worker forgets the previous one's events). If the worker
@@ -155,6 +162,48 @@ class EventRootWorker:
             self._conn.send(message)
         except (OSError, EOFError):  # gone, or stalled past SEND_TIMEOUT
             self.close(wait=0)  # the root is computed here; a new worker starts with the next block
+
+
+class _WorkerProcess:
+    """The worker's child interpreter, with the few calls the worker needs of it."""
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self._popen = popen
+
+    @classmethod
+    def start(cls, fd: int) -> _WorkerProcess:
+        """Run the worker on the inherited socket ``fd``."""
+        # The child finds this very klayr_py, even when the parent found it through a sys.path
+        # edited at run time.
+        package_root = str(Path(klayr_py.__file__).resolve().parent.parent)
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, path) if p)}
+        popen = subprocess.Popen(
+            [sys.executable, "-m", "klayr_py.node._event_root_worker_main", str(fd)],
+            pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        return cls(popen)
+
+    @property
+    def pid(self) -> int:
+        """The worker's process ID."""
+        return self._popen.pid
+
+    def is_alive(self) -> bool:
+        """Whether it has not exited."""
+        return self._popen.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL it."""
+        with contextlib.suppress(ProcessLookupError):
+            self._popen.kill()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for it to exit, at most ``timeout`` seconds."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._popen.wait(timeout)
 
 
 def _limit_sends(conn: Connection, seconds: float) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +176,30 @@ def test_without_affinity_the_cpu_count_decides(monkeypatch: pytest.MonkeyPatch)
     assert not parallel_roots.parallel_roots_pay_off()
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert parallel_roots.parallel_roots_pay_off()
+
+
+_UNGUARDED_SCRIPT = """
+import sys
+print("script body ran", flush=True)
+from klayr_py.chain import Event, compute_event_root
+from klayr_py.node.event_root_worker import EventRootWorker
+events = [Event._unchecked("hello", "newHello", bytes([i]), (bytes(32),), 1, i) for i in range(5)]
+worker = EventRootWorker()
+worker.begin()
+worker.add(events)
+assert worker._process is not None  # the worker really runs
+assert worker.root(events) == compute_event_root(events)
+worker.close()
+print("done", flush=True)
+"""
+
+
+def test_the_worker_does_not_re_run_a_script_without_a_main_guard(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["script body ran", "done"]
+    assert "Traceback" not in done.stderr, done.stderr

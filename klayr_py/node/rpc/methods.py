@@ -20,6 +20,7 @@ from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import CodecError, CryptoError, KlayrError, NotFoundError, ValidationError
 from klayr_py.node.engine import Engine
 from klayr_py.node.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
+from klayr_py.validator.formats import is_hex
 
 __all__ = ["RpcMethods", "decoded_event_json"]
 
@@ -31,15 +32,12 @@ _MAX_HEIGHT = 2**32 - 1
 
 
 def _hex(params: Params, name: str) -> bytes:
+    # Klayr's ``hex`` format exactly (@klayr/validator's isHexString): pairs of hex digits,
+    # either case, nothing else — no spaces, which bytes.fromhex would skip.
     value = params.get(name)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not is_hex(value):
         raise RpcError(INVALID_PARAMS, f"Invalid parameters. {name} must be a valid hex string.")
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise RpcError(
-            INVALID_PARAMS, f"Invalid parameters. {name} must be a valid hex string."
-        ) from None
+    return bytes.fromhex(value)
 
 
 def _height(params: Params, name: str = "height") -> int:
@@ -69,11 +67,13 @@ class RpcMethods:
         *,
         genesis_config: Mapping[str, Any],
         allowed: tuple[str, ...] = ("*",),
+        max_block_range: int = 100,
     ) -> None:
         self.engine = engine
         self.reads = reads = engine.reads
         self.genesis_config = dict(genesis_config)
         self.allowed = allowed
+        self.max_block_range = max_block_range
         self._methods: dict[str, Method] = {
             "system_getNodeInfo": self.get_node_info,
             "system_getMetadata": self.get_metadata,
@@ -128,9 +128,13 @@ class RpcMethods:
             raise RpcError(METHOD_NOT_FOUND, f"Method {name} is not allowed by rpc.allowedMethods.")
         try:
             return method(params)
+        except RpcError:
+            raise
         except NotFoundError as error:
             raise RpcError(INVALID_PARAMS, str(error).strip("'\"")) from None
         except (ValidationError, CryptoError) as error:  # e.g. a malformed klayr32 address
+            raise RpcError(INVALID_PARAMS, f"Invalid parameters. {error}") from None
+        except (CodecError, ValueError) as error:  # bytes a module cannot decode, a bad value
             raise RpcError(INVALID_PARAMS, f"Invalid parameters. {error}") from None
 
     # -- system -------------------------------------------------------------------------------
@@ -178,12 +182,16 @@ class RpcMethods:
     # -- chain --------------------------------------------------------------------------------
 
     def get_blocks_between(self, params: Params) -> list[dict[str, Any]]:
-        """Klayr's ``chain_getBlocksByHeightBetween`` (at most 1,000 blocks per call)."""
+        """Klayr's ``chain_getBlocksByHeightBetween``, at most ``rpc.maxBlockRange`` blocks."""
         start, end = _height(params, "from"), _height(params, "to")
         if end < start:
             raise RpcError(INVALID_PARAMS, "Invalid parameters. from must not exceed to.")
-        if end - start >= 1000:
-            raise RpcError(INVALID_PARAMS, "Invalid parameters. At most 1000 blocks per request.")
+        if end - start >= self.max_block_range:
+            raise RpcError(
+                INVALID_PARAMS,
+                f"Invalid parameters. {end - start + 1} blocks asked, more than "
+                f"rpc.maxBlockRange ({self.max_block_range}).",
+            )
         return [block.to_json() for block in self.reads.get_blocks_between(start, end)]
 
     # -- txpool -------------------------------------------------------------------------------
