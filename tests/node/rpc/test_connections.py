@@ -92,7 +92,7 @@ def test_asyncios_accept_retry_after_the_server_closed_is_not_a_traceback(
         )
         loop.call_exception_handler({"message": "something else", "exception": KeyError("k")})
 
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.WARNING):
         asyncio.run(run())
     assert [record.getMessage() for record in caplog.records] == ["something else"]
 
