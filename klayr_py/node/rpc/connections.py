@@ -95,34 +95,33 @@ class RateLimitedLog:
         self._next_line = now + self._interval
 
 
-def install_accept_error_log(
-    loop: asyncio.AbstractEventLoop, log: RateLimitedLog
-) -> Callable[[], None]:
-    """Route the loop's reports of failing ``accept`` calls to ``log``; returns the undo.
+def install_accept_error_log(loop: asyncio.AbstractEventLoop, log: RateLimitedLog) -> None:
+    """Route the loop's reports of failing ``accept`` calls to ``log``, for the loop's life.
 
     asyncio reports each ``accept`` that fails for lack of file descriptors or memory to the
-    loop's exception handler, whose default logs a full traceback every time.
+    loop's exception handler, whose default logs a full traceback every time, and retries a
+    second later — also after the server has closed, which fails on its closed socket. The
+    handler stays after the server stops, for those late retries; everything else goes to the
+    handler that was there before.
     """
     previous = loop.get_exception_handler()
 
     def handle(current: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         error = context.get("exception")
         message = str(context.get("message", ""))
-        if "accept" in message or (isinstance(error, OSError) and error.errno in _RESOURCE_ERRNOS):
+        if "accept" in message or (
+            isinstance(error, OSError) and error.errno in _RESOURCE_ERRNOS
+        ):
             log.record(f"{message}: {error}" if error is not None else message)
             return
+        if isinstance(error, ValueError) and "_start_serving" in repr(context.get("handle")):
+            return  # the accept retry of a server closed since: nothing left to serve
         if previous is not None:
             previous(current, context)
         else:
             current.default_exception_handler(context)
 
     loop.set_exception_handler(handle)
-
-    def undo() -> None:
-        log.flush()
-        loop.set_exception_handler(previous)
-
-    return undo
 
 
 class _Connection:

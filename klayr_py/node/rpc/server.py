@@ -91,7 +91,6 @@ class RpcServer:
         self._runner: web.AppRunner | None = None
         self._servers: list[asyncio.AbstractServer] = []
         self._background: list[asyncio.Task[None]] = []
-        self._undo_accept_log: Callable[[], None] | None = None
         # TCP serves exactly the modes asked for; the IPC socket serves both routes.
         self.app = self._application(http="http" in self.modes, ws="ws" in self.modes)
         self.ipc_app = self._application(http=True, ws=True)
@@ -113,7 +112,7 @@ class RpcServer:
     async def start(self) -> None:
         """Listen on every configured transport."""
         loop = asyncio.get_running_loop()
-        self._undo_accept_log = install_accept_error_log(loop, self.accept_errors)
+        install_accept_error_log(loop, self.accept_errors)
         self._background.append(asyncio.create_task(self.guard.run_sweeper()))
         if "http" in self.modes or "ws" in self.modes:
             runner = await self._setup(self.app)
@@ -169,9 +168,7 @@ class RpcServer:
                 await runner.cleanup()
         self._runner = self._ipc_runner = None
         self.dispatcher.close()
-        if self._undo_accept_log is not None:
-            self._undo_accept_log()
-            self._undo_accept_log = None
+        self.accept_errors.flush()
         if self.ipc_path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.ipc_path.unlink()

@@ -56,20 +56,45 @@ def test_accept_failures_reach_the_rate_limited_log_not_a_traceback_each(
     async def run() -> None:
         loop = asyncio.get_running_loop()
         log = RateLimitedLog(logging.getLogger("test.accept"), "RPC accept() failed")
-        undo = install_accept_error_log(loop, log)
+        install_accept_error_log(loop, log)
         error = OSError(errno.EMFILE, "Too many open files")
         for _ in range(5000):
             loop.call_exception_handler(
                 {"message": "socket.accept() out of system resource", "exception": error}
             )
-        undo()
+        log.flush()
 
     with caplog.at_level(logging.WARNING):
         asyncio.run(run())
     messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 2, messages  # the first at once, the other 4,999 at the undo
+    assert len(messages) == 2, messages  # the first at once, the other 4,999 at the flush
     assert "4999 time(s)" in messages[1] and "Too many open files" in messages[1]
     assert all(record.exc_info is None for record in caplog.records)
+
+
+class _LateRetry:
+    def __repr__(self) -> str:
+        return "<TimerHandle when=1218.4 BaseSelectorEventLoop._start_serving(...)>"
+
+
+def test_asyncios_accept_retry_after_the_server_closed_is_not_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        install_accept_error_log(loop, RateLimitedLog(logging.getLogger("test.late"), "accept"))
+        loop.call_exception_handler(
+            {
+                "message": "Exception in callback BaseSelectorEventLoop._start_serving(...)",
+                "exception": ValueError("Invalid file descriptor: -1"),
+                "handle": _LateRetry(),
+            }
+        )
+        loop.call_exception_handler({"message": "something else", "exception": KeyError("k")})
+
+    with caplog.at_level(logging.WARNING):
+        asyncio.run(run())
+    assert [record.getMessage() for record in caplog.records] == ["something else"]
 
 
 _OUT_OF_FILES = """

