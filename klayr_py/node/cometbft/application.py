@@ -87,9 +87,7 @@ class AbciApplication:
         self, request: abci.RequestVerifyVoteExtension
     ) -> abci.ResponseVerifyVoteExtension:
         """Vote extensions: every (empty) one is accepted."""
-        return abci.ResponseVerifyVoteExtension(
-            status=abci.ResponseVerifyVoteExtension.ACCEPT
-        )
+        return abci.ResponseVerifyVoteExtension(status=abci.ResponseVerifyVoteExtension.ACCEPT)
 
     def finalize_block(self, request: abci.RequestFinalizeBlock) -> abci.ResponseFinalizeBlock:
         """Execute a decided block: one result per transaction, events, validator updates."""
