@@ -364,7 +364,7 @@ class KlayrAbciApp(AbciApplication):
 
     def query(self, request: abci.RequestQuery) -> abci.ResponseQuery:
         """``/endpoint/<name>`` (JSON params in ``data``), ``/prove`` (``{"keys": [hex]}``),
-        ``/chain/lastBlock``; the value is JSON."""
+        ``/chain/lastBlock``, ``/chain/block/<height>``; the value is JSON."""
         path = request.path
         try:
             params = json.loads(request.data) if request.data else {}
@@ -382,6 +382,9 @@ class KlayrAbciApp(AbciApplication):
                 value = self.abi.prove(ProveRequest(keys)).proof.to_json()
             elif path == "/chain/lastBlock":
                 value = self.last_block().to_json()
+            elif path.startswith("/chain/block/"):
+                height = int(path.removeprefix("/chain/block/"))
+                value = self.storage.get_block_by_height(height).to_json()
             else:
                 raise NotFoundError(f"no query path {path!r}")
         except NotFoundError as error:
