@@ -196,6 +196,11 @@ class StateStore(CachedStore):
         self.commit(pending, batch, sync=sync)
         return pending.state_root
 
+    def committed_view(self) -> CachedStore:
+        """A scratch store over the committed state: it never sees this store's uncommitted
+        changes, and what is written to it is never kept (dry runs, reads beside a block)."""
+        return CachedStore(self.db)
+
     # -- proofs -------------------------------------------------------------------------------
 
     def prove(self, queries: Sequence[bytes], state_root: bytes | None = None) -> SparseMerkleProof:

@@ -192,9 +192,10 @@ class BeforeTransactionsExecuteResponse:
 class VerifyTransactionRequest:
     """Verify one transaction: module hooks, params, then the command's ``verify``.
 
-    With ``context_id`` it sees the open context's changes (a transaction inside a block);
-    without, the committed state as of a block at ``header`` (pool admission), which is then
-    required.
+    With ``context_id`` it sees the open context's changes (a transaction inside a block, which
+    its driver has already validated); without, it first validates the transaction's shape, then
+    verifies it against the committed state as of a block at ``header`` (pool admission), which
+    is then required.
     """
 
     transaction: Transaction
@@ -386,9 +387,7 @@ class ABI(Protocol):
         """Verify one transaction (read-only)."""
         ...
 
-    def execute_transaction(
-        self, request: ExecuteTransactionRequest
-    ) -> ExecuteTransactionResponse:
+    def execute_transaction(self, request: ExecuteTransactionRequest) -> ExecuteTransactionResponse:
         """Execute one transaction in the open context, or dry-run it on the committed state."""
         ...
 

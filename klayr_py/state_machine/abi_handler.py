@@ -18,7 +18,6 @@ from klayr_py.chain import BlockAssets, BlockHeader
 from klayr_py.errors import KlayrError, NotFoundError
 from klayr_py.modules import VerificationResult
 from klayr_py.state import OffchainStore, PendingCommit, StateStore, smt_key
-from klayr_py.state._cached_store import CachedStore
 from klayr_py.state_machine.abi import (
     ABIError,
     AfterTransactionsExecuteRequest,
@@ -272,11 +271,7 @@ class ABIHandler:
     def verify_transaction(self, request: VerifyTransactionRequest) -> VerificationResult:
         """Verify one transaction in the open context, or against the committed state."""
         transaction = request.transaction
-        try:
-            transaction.validate()
-        except KlayrError as error:
-            return VerificationResult.fail(error)
-        if request.context_id is not None:
+        if request.context_id is not None:  # in a block: its driver validated the transactions
             context = self._open(request.context_id, "verify_transaction")
             ctx = TransactionContext(
                 chain_id=self.chain_id,
@@ -290,9 +285,13 @@ class ABIHandler:
         else:
             if request.header is None:
                 raise ABIError("verify_transaction without a context_id needs a header")
+            try:  # pool admission: the transaction's own shape first
+                transaction.validate()
+            except KlayrError as error:
+                return VerificationResult.fail(error)
             ctx = TransactionContext(
                 chain_id=self.chain_id,
-                state_store=CachedStore(self.state_store.db),
+                state_store=self.state_store.committed_view(),
                 transaction=transaction,
                 header=request.header,
                 event_queue=EventQueue(request.header.height),
@@ -308,7 +307,7 @@ class ABIHandler:
             queue = EventQueue(request.header.height)
             ctx = TransactionContext(
                 chain_id=self.chain_id,
-                state_store=CachedStore(self.state_store.db),  # dropped after the call
+                state_store=self.state_store.committed_view(),  # dropped after the call
                 transaction=request.transaction,
                 header=request.header,
                 event_queue=queue,
@@ -447,7 +446,7 @@ class ABIHandler:
                 module,
                 python_name,
                 request.params,
-                state_store=CachedStore(state.db),
+                state_store=state.committed_view(),
                 offchain_store=offchain,
                 chain_id=self.chain_id,
                 header=header,

@@ -291,7 +291,7 @@ def test_parallel_event_roots_give_the_same_blocks(
     (other_dir / "keys.json").write_text('{"keys": []}')
     other = make_app(other_dir, parallelRoots=False)
     other_engine = other.start()
-    assert other_engine.executor.event_root_worker is None
+    assert other_engine.event_root_worker is None
     other_engine.import_block(block)  # roots checked against the sequential computation
     other.close()
 
@@ -303,7 +303,7 @@ def test_parallel_roots_auto_follows_the_cpus(
     monkeypatch.setattr(application, "parallel_roots_pay_off", lambda: pays_off)
     app = make_app(chain_dir)  # parallelRoots: "auto", the default
     engine = app.start()
-    assert (engine.executor.event_root_worker is not None) is pays_off
+    assert (engine.event_root_worker is not None) is pays_off
     app.close()
 
 

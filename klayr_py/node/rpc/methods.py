@@ -3,7 +3,9 @@
 ``system_*``, ``chain_*`` and ``txpool_*`` are the engine's (Klayr's ``engine/endpoint``); every
 module endpoint is served as ``<module>_<endpointName>``. Each method takes the request's
 ``params`` (a JSON object) and returns JSON; a bad parameter raises :class:`RpcError` with
-``INVALID_PARAMS`` naming it.
+``INVALID_PARAMS`` naming it. Every method reads through the engine's read side
+(:class:`~klayr_py.node.read_side.ChainReader`) except ``txpool_postTransaction``, which offers
+the transaction to the engine.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import fnmatch
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from klayr_py import codec
 from klayr_py.chain import Event, Transaction
 from klayr_py.chain import schemas as chain_schemas
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
@@ -70,29 +71,26 @@ class RpcMethods:
         allowed: tuple[str, ...] = ("*",),
     ) -> None:
         self.engine = engine
+        self.reads = reads = engine.reads
         self.genesis_config = dict(genesis_config)
         self.allowed = allowed
         self._methods: dict[str, Method] = {
             "system_getNodeInfo": self.get_node_info,
             "system_getMetadata": self.get_metadata,
             "system_getSchema": self.get_schema,
-            "chain_getLastBlock": lambda _: engine.last_block.to_json(),
-            "chain_getBlockByHeight": lambda p: engine.storage.get_block_by_height(
-                _height(p)
-            ).to_json(),
-            "chain_getBlockByID": lambda p: engine.storage.get_block(_hex(p, "id")).to_json(),
+            "chain_getLastBlock": lambda _: reads.last_block.to_json(),
+            "chain_getBlockByHeight": lambda p: reads.get_block_by_height(_height(p)).to_json(),
+            "chain_getBlockByID": lambda p: reads.get_block(_hex(p, "id")).to_json(),
             "chain_getBlocksByHeightBetween": self.get_blocks_between,
-            "chain_getTransactionByID": lambda p: engine.storage.get_transaction(
-                _hex(p, "id")
-            ).to_json(),
+            "chain_getTransactionByID": lambda p: reads.get_transaction(_hex(p, "id")).to_json(),
             "chain_getEvents": lambda p: [
-                event.to_json() for event in engine.storage.get_events(_height(p))
+                event.to_json() for event in reads.get_events(_height(p))
             ],
             "txpool_postTransaction": self.post_transaction,
             "txpool_getTransactionsFromPool": self.get_transactions_from_pool,
             "txpool_dryRunTransaction": self.dry_run_transaction,
         }
-        for name in engine.endpoint_names():
+        for name in reads.endpoint_names():
             self._methods[name] = self._endpoint(name)
         self._registered: set[str] = set()
 
@@ -139,17 +137,18 @@ class RpcMethods:
 
     def get_node_info(self, _: Params) -> dict[str, Any]:
         """Klayr's ``system_getNodeInfo``."""
-        engine = self.engine
+        reads = self.reads
+        last_block = reads.last_block
         return {
             "version": _VERSION,
             "networkVersion": "1.0",
-            "chainID": engine.chain_id.hex(),
-            "lastBlockID": engine.last_block.id.hex(),
-            "height": engine.height,
-            "finalizedHeight": engine.finalized_height,
+            "chainID": reads.chain_id.hex(),
+            "lastBlockID": last_block.id.hex(),
+            "height": last_block.header.height,
+            "finalizedHeight": reads.finalized_height,
             "syncing": False,
-            "unconfirmedTransactions": len(engine.pool),
-            "genesisHeight": engine.genesis_block.header.height,
+            "unconfirmedTransactions": reads.pool_size(),
+            "genesisHeight": reads.genesis_height,
             "genesis": self.genesis_config,
             "network": {
                 "version": "1.0",
@@ -163,10 +162,7 @@ class RpcMethods:
 
     def get_metadata(self, _: Params) -> dict[str, Any]:
         """Klayr's ``system_getMetadata``: every module's metadata, sorted by name."""
-        modules = [
-            module.metadata().to_json(module.name) for module in self.engine.state_machine.modules
-        ]
-        return {"modules": sorted(modules, key=lambda module: module["name"])}
+        return {"modules": self.reads.metadata()}
 
     def get_schema(self, _: Params) -> dict[str, Any]:
         """Klayr's ``system_getSchema``: the chain's own schemas."""
@@ -188,14 +184,14 @@ class RpcMethods:
             raise RpcError(INVALID_PARAMS, "Invalid parameters. from must not exceed to.")
         if end - start >= 1000:
             raise RpcError(INVALID_PARAMS, "Invalid parameters. At most 1000 blocks per request.")
-        return [block.to_json() for block in self.engine.storage.get_blocks_between(start, end)]
+        return [block.to_json() for block in self.reads.get_blocks_between(start, end)]
 
     # -- txpool -------------------------------------------------------------------------------
 
     def post_transaction(self, params: Params) -> dict[str, Any]:
         """Klayr's ``txpool_postTransaction``: hex bytes in, the transaction ID out."""
         transaction = _transaction(params)
-        if self.engine.pool.contains(transaction.id):
+        if self.reads.pool_contains(transaction.id):
             return {"transactionId": transaction.id.hex()}
         result = self.engine.add_transaction(transaction)
         if not result.accepted:
@@ -209,7 +205,7 @@ class RpcMethods:
     def get_transactions_from_pool(self, params: Params) -> list[dict[str, Any]]:
         """Klayr's ``txpool_getTransactionsFromPool``, optionally for one ``address``."""
         address = params.get("address")
-        transactions = self.engine.pool.get_all()
+        transactions = self.reads.pool_transactions()
         if address is not None:
             if not isinstance(address, str):
                 raise RpcError(INVALID_PARAMS, "Invalid parameters. address must be a string.")
@@ -223,7 +219,7 @@ class RpcMethods:
     def dry_run_transaction(self, params: Params) -> dict[str, Any]:
         """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events."""
         transaction = _transaction(params)
-        outcome = self.engine.dry_run_transaction(transaction)
+        outcome = self.reads.dry_run_transaction(transaction)
         response: dict[str, Any] = {
             "result": outcome.result,
             "events": [event.to_json() for event in outcome.events],
@@ -236,22 +232,12 @@ class RpcMethods:
 
     def _endpoint(self, name: str) -> Method:
         def call(params: Params) -> Any:
-            return self.engine.call_endpoint(name, params)
+            return self.reads.call_endpoint(name, params)
 
         return call
 
 
 def decoded_event_json(engine: Engine, event: Event) -> dict[str, Any]:
-    """An event's JSON with its data decoded by the emitting module's event schema."""
-    payload = event.to_json()
-    try:
-        module = engine.state_machine.get_module(event.module)
-        for registered in module.events.values():
-            if registered.name == event.name:
-                payload["data"] = codec.to_json(
-                    registered.schema, codec.decode(registered.schema, event.data)
-                )
-                break
-    except (KlayrError, KeyError):
-        pass  # the standard commandExecutionResult event, or an unknown module: keep hex
-    return payload
+    """An event's JSON with its data decoded by the emitting module's event schema (from the
+    metadata); the standard ``commandExecutionResult`` event, or an unknown one, stays hex."""
+    return engine.reads.decoded_event_json(event)
