@@ -217,6 +217,7 @@ def execute_block(
 def _run_transaction(abi: ABI, context_id: bytes, assets: BlockAssets, entry: bytes) -> TxOutcome:
     try:
         transaction = Transaction.from_bytes(entry)
+        transaction.validate()  # the ABI leaves a block transaction's shape to its driver
     except (KlayrError, ValueError) as error:
         return TxOutcome(TxCode.UNDECODABLE, f"not a Klayr transaction: {error}")
     verification = abi.verify_transaction(VerifyTransactionRequest(transaction, context_id))

@@ -237,6 +237,7 @@ class KlayrAbciApp(AbciApplication):
         for raw in request.txs:
             try:
                 transaction = Transaction.from_bytes(raw)
+                transaction.validate()
             except (KlayrError, ValueError):
                 continue  # CheckTx refused such bytes; a peer's mempool may not have
             by_sender.setdefault(transaction.sender_address, {})[transaction.nonce] = transaction
