@@ -28,6 +28,12 @@ __all__ = ["testnet"]
     show_default=True,
     help="CometBFT's pause after each block (sets the block interval).",
 )
+@click.option(
+    "--timeout-propose",
+    default="3s",
+    show_default=True,
+    help="How long CometBFT waits for a proposal (a stopped proposer costs this much).",
+)
 @click.option("--timestamp", type=int, help="Genesis timestamp (s) [default: now].")
 def testnet(
     config_path: str | None,
@@ -37,6 +43,7 @@ def testnet(
     accounts: int,
     base_port: int,
     timeout_commit: str,
+    timeout_propose: str,
     timestamp: int | None,
 ) -> None:
     """Create a local network of VALIDATORS CometBFT validators in DIR.
@@ -77,7 +84,7 @@ def testnet(
         validators=validators,
         base_port=base_port,
         app_spec=spec,
-        consensus={"timeout_commit": timeout_commit},
+        consensus={"timeout_commit": timeout_commit, "timeout_propose": timeout_propose},
     )
     network = write_testnet(
         layout,
