@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
+import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import aiohttp
+
+from klayr_py.chain import Block
 from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.node.cometbft.binary import require_cometbft
 from klayr_py.node.cometbft.klayr_app import KlayrAbciApp
+from klayr_py.node.cometbft.rpc_backend import CometBFTBackend
 from klayr_py.node.cometbft.server import AbciServer
+from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.state import OffchainStore, StateStore
 from klayr_py.state_machine.abi_handler import ABIHandler
 
@@ -72,46 +79,98 @@ class CometBFTNode:
         self.cometbft = cometbft
         self.logger = logging.getLogger("klayr_py.cometbft")
         self.abci_app: KlayrAbciApp | None = None
+        self.backend: CometBFTBackend | None = None
         self._process: asyncio.subprocess.Process | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Serve until ``stopping`` is set or CometBFT exits; then stop both."""
         abci_app = self.abci_app = open_abci_app(self.app)
         server = AbciServer(abci_app, port=self.abci_port, logger=self.logger)
-        try:
-            await server.start()
-        except OSError as error:
-            self._close_databases()
-            raise KlayrError(
-                f"cannot listen for CometBFT on port {self.abci_port}: {error}"
-            ) from None
-        binary = self.cometbft or await asyncio.to_thread(require_cometbft)
+        rpc: RpcServer | None = None
         log = (self.home / "cometbft.log").open("ab")
         try:
+            self.backend = self._backend(abci_app)
+            rpc = self._rpc_server(self.backend)
+            try:
+                await server.start()
+                if rpc is not None:
+                    await rpc.start()
+            except OSError as error:
+                raise KlayrError(f"cannot listen: {error}") from None
+            binary = self.cometbft or await asyncio.to_thread(require_cometbft)
             self._process = await asyncio.create_subprocess_exec(
                 str(binary), "start", "--home", str(self.home), stdout=log, stderr=log
             )
-            exited = asyncio.ensure_future(self._process.wait())
-            stop = asyncio.ensure_future(stopping.wait())
-            await asyncio.wait({exited, stop}, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            if exited.done():
-                self.logger.error(
-                    "CometBFT exited with code %s (see %s)",
-                    exited.result(),
-                    self.home / "cometbft.log",
-                )
-            else:
-                self._process.terminate()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(exited, 10)
-                if self._process.returncode is None:
-                    self._process.kill()
-                    await exited
+            await self._wait(self._process, stopping)
         finally:
             log.close()
+            if rpc is not None:
+                await rpc.stop()
             await server.close()
             self._close_databases()
+
+    async def _wait(self, process: asyncio.subprocess.Process, stopping: asyncio.Event) -> None:
+        exited = asyncio.ensure_future(process.wait())
+        stop = asyncio.ensure_future(stopping.wait())
+        await asyncio.wait({exited, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if exited.done():
+            self.logger.error(
+                "CometBFT exited with code %s (see %s)", exited.result(), self.home / "cometbft.log"
+            )
+            return
+        process.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(exited), 10)
+        if process.returncode is None:
+            process.kill()
+            await exited
+
+    def _backend(self, abci_app: KlayrAbciApp) -> CometBFTBackend:
+        genesis_file = self.home / "config" / "genesis.json"
+        try:
+            document = json.loads(genesis_file.read_text(encoding="utf-8"))
+            genesis_block = Block.from_json(document["app_state"]["genesisBlock"])
+            with (self.home / "config" / "config.toml").open("rb") as file:
+                laddr = str(tomllib.load(file)["rpc"]["laddr"])
+        except (OSError, KeyError, ValueError, KlayrError) as error:
+            raise KlayrError(f"{self.home} is not a klayr_py CometBFT home: {error}") from None
+        url = "http://" + laddr.removeprefix("tcp://")
+
+        async def broadcast(tx: bytes) -> None:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"{url}/broadcast_tx_async", params={"tx": "0x" + tx.hex()}) as reply,
+            ):
+                body = await reply.json()
+                if "error" in body:
+                    raise KlayrError(str(body["error"]))
+
+        return CometBFTBackend(
+            abci_app,
+            genesis_block=genesis_block,
+            block_time=self.app.config.genesis.block_time,
+            broadcast=broadcast,
+        )
+
+    def _rpc_server(self, backend: CometBFTBackend) -> RpcServer | None:
+        config = self.app.config
+        if not config.rpc.modes:
+            return None
+        methods = RpcMethods(
+            backend,
+            genesis_config=config.genesis.model_dump(by_alias=True),
+            allowed=tuple(config.rpc.allowed_methods),
+        )
+        server = RpcServer(
+            methods,
+            modes=list(config.rpc.modes),
+            host=config.rpc.host,
+            port=config.rpc.port,
+            ipc_path=self.app.ipc_path,
+        )
+        server.attach(backend)
+        return server
 
     def _close_databases(self) -> None:
         if self.abi_app_open:
