@@ -56,6 +56,7 @@ class Network:
                 "--timeout-commit", "200ms",
                 "--timeout-propose", "1s",
                 "--timestamp", "1700000000",
+                "--accounts", "4",
             ],
         )  # fmt: skip
         if result.exit_code != 0:
@@ -121,6 +122,20 @@ class Network:
         if int(answer.get("code", 0)) != 0:
             raise RuntimeError(f"query {path}: {answer.get('log')}")
         return json.loads(base64.b64decode(answer["value"]))
+
+    def klayr_rpc(self, index: int, method: str, params: object = None) -> Any:
+        """A Klayr JSON-RPC call over HTTP to node ``index``; its result."""
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}})
+        request = urllib.request.Request(
+            self.spec["nodes"][index]["rpc_http"],
+            data=body.encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            answer = json.loads(response.read())
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
 
     def klayr_block(self, index: int, height: int) -> dict[str, Any]:
         block: dict[str, Any] = self.query(index, f"/chain/block/{height}")

@@ -15,6 +15,8 @@ from klayr_py.node.dev import dev_account
 from klayr_py.node.genesis import read_genesis_block
 from tests.node.cometbft.network_env import Network, wait_until
 from tests.node.dev_chain import hello, make_app
+from tests.node.rpc.test_klayr_api_client import _CLIENT_SCRIPT
+from tests.oracle.node import require_oracle, run_node
 
 pytestmark = pytest.mark.usefixtures("cometbft_binary")
 ACCOUNT = dev_account(0)
@@ -72,6 +74,44 @@ def test_bad_transactions_are_refused_with_a_reason(network: Network, tmp_path: 
     assert stale["code"] == TxCode.INVALID and stale["log"]
     before = network.height(1)
     wait_until(lambda: network.height(1) >= before + 2, 30, "blocks after bad input")
+
+
+def test_klayr_rpc_posts_on_node_2_and_reads_on_node_4(network: Network, tmp_path: Path) -> None:
+    sender = dev_account(2)
+    tx = hello(make_app(tmp_path), sender, 0, "through the Klayr RPC")
+    posted = network.klayr_rpc(1, "txpool_postTransaction", {"transaction": tx.get_bytes().hex()})
+    assert posted == {"transactionId": tx.id.hex()}
+
+    def read() -> bool:
+        try:
+            found = network.klayr_rpc(3, "hello_getHello", {"address": sender.klayr32_address})
+        except RuntimeError:
+            return False
+        return bool(found == {"message": "through the Klayr RPC"})
+
+    wait_until(read, 30, "the hello through node 4's Klayr RPC")
+    included = network.klayr_rpc(3, "chain_getTransactionByID", {"id": tx.id.hex()})
+    assert included["id"] == tx.id.hex()
+    info = network.klayr_rpc(3, "system_getNodeInfo")
+    assert info["finalizedHeight"] == info["height"]  # CometBFT's commit is final
+
+
+def test_klayr_api_client_through_node_3(network: Network) -> None:
+    require_oracle("@klayr/api-client")
+    account = dev_account(3)
+    result = run_node(
+        _CLIENT_SCRIPT,
+        {
+            "url": network.spec["nodes"][2]["rpc_ws"],
+            "privateKey": account.private_key.hex(),
+            "address": account.klayr32_address,
+            "message": "api-client on CometBFT",
+        },
+        timeout=60,
+    )
+    assert result["chainID"] == network.spec["chainID"]
+    assert result["hello"] == {"message": "api-client on CometBFT"}
+    assert result["includedId"] == result["sent"]["transactionId"]
 
 
 def test_one_of_four_killed_then_restarted_catches_up(network: Network) -> None:
