@@ -59,11 +59,11 @@ def testnet(
     if (target / "network.json").exists():
         raise ConfigError(f"{target} already holds a network (network.json): choose another")
     config, config_dir = read_config(config_path, required=False)
-    spec = app_spec
-    if spec is not None and ":" not in spec and spec.endswith(".py"):
-        spec = str(Path(spec).resolve())
-    elif spec is None and Path("app.py").is_file():
-        spec = str(Path("app.py").resolve())
+    spec = app_spec if app_spec is not None else ("app.py" if Path("app.py").is_file() else None)
+    if spec is not None:  # the nodes start from any directory: a file path must be absolute
+        app_file, colon, function = spec.partition(":")
+        if app_file.endswith(".py"):
+            spec = str(Path(app_file).resolve()) + colon + function
     app = load_app(spec, config, config_dir)
     block, validator_accounts, _ = create_dev_chain(
         app,

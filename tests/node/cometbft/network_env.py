@@ -43,7 +43,7 @@ def _free_base_port(validators: int) -> int:
 class Network:
     """The nodes of ``directory/network.json`` as processes the test starts and kills."""
 
-    def __init__(self, directory: Path, validators: int) -> None:
+    def __init__(self, directory: Path, validators: int, app: str = str(HELLO_APP)) -> None:
         self.directory = directory
         result = CliRunner().invoke(
             cli,
@@ -51,7 +51,7 @@ class Network:
                 "testnet",
                 "--validators", str(validators),
                 "--dir", str(directory),
-                "--app", str(HELLO_APP),
+                "--app", app,
                 "--base-port", str(_free_base_port(validators)),
                 "--timeout-commit", "200ms",
                 "--timeout-propose", "1s",
@@ -68,11 +68,15 @@ class Network:
     def size(self) -> int:
         return len(self.spec["nodes"])
 
-    def start(self, index: int) -> None:
+    def start(self, index: int, app: str | None = None) -> None:
+        """Start node ``index`` with its network.json argv (``app`` replaces its ``--app``)."""
         node = self.spec["nodes"][index]
+        argv = list(node["start"])
+        if app is not None:
+            argv[argv.index("--app") + 1] = app
         log = (self.directory / f"{node['name']}.log").open("ab")
         self.processes[index] = subprocess.Popen(
-            node["start"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def kill(self, index: int, sig: int = signal.SIGKILL) -> None:
