@@ -86,6 +86,9 @@ class KlayrAbciApp(AbciApplication):
         self.validator_sets = ValidatorSetStore(db)
         self.new_block_listeners: list[BlockListener] = []
         self._executed: ExecutedBlock | None = None
+        self._accepted: tuple[bytes, ExecutedBlock] | None = None
+        """The proposal ProcessProposal executed and accepted, by block hash: FinalizeBlock of
+        that same block reuses it instead of executing it again (its context stays open)."""
         height = self.storage.last_height
         root = self.storage.get_header_by_height(height).state_root if height >= 0 else b""
         self.abi.init(InitRequest(height, root))
@@ -232,6 +235,7 @@ class KlayrAbciApp(AbciApplication):
     ) -> abci.ResponsePrepareProposal:
         """Klayr's selection: fee priority first, each sender in nonce order, within
         ``maxTransactionsSize``; only transactions that verify and execute are kept."""
+        self._drop_accepted()
         header = self._header_for(request.height, request.time.seconds, request.proposer_address)
         by_sender: dict[bytes, dict[int, Transaction]] = {}
         for raw in request.txs:
@@ -277,6 +281,7 @@ class KlayrAbciApp(AbciApplication):
     ) -> abci.ResponseProcessProposal:
         """Accept only a proposal whose every entry decodes, verifies and executes."""
         reject = abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.REJECT)
+        self._drop_accepted()
         try:
             header = self._header_for(
                 request.height, request.time.seconds, request.proposer_address
@@ -289,19 +294,37 @@ class KlayrAbciApp(AbciApplication):
                 if self.storage.has_transaction(transaction.id):
                     raise ProposalError(f"transaction {transaction.id.hex()} is in the chain")
         except (ProposalError, KlayrError) as error:
+            self.abi.clear(ClearRequest())
             self.logger.warning("rejected the proposal of height %d: %s", request.height, error)
             return reject
-        finally:
+        except BaseException:
             self.abi.clear(ClearRequest())
+            raise
+        self._accepted = (bytes(request.hash), executed)
         return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
+
+    def _drop_accepted(self) -> None:
+        """Forget an accepted proposal that is not being finalized (another round or block)."""
+        if self._accepted is not None:
+            self._accepted = None
+            self.abi.clear(ClearRequest())
 
     # -- blocks -------------------------------------------------------------------------------
 
     def finalize_block(self, request: abci.RequestFinalizeBlock) -> abci.ResponseFinalizeBlock:
         """Execute the decided block; its state root is the app hash. Nothing is written yet."""
-        self.abi.clear(ClearRequest())  # a block executed but never committed (a new round)
-        header = self._header_for(request.height, request.time.seconds, request.proposer_address)
-        executed = execute_block(self.abi, header, request.txs, strict=False, logger=self.logger)
+        accepted, self._accepted = self._accepted, None
+        if accepted is not None and accepted[0] == bytes(request.hash) and request.hash:
+            executed = accepted[1]  # executed by ProcessProposal: the same block, the same state
+            header = executed.block.header
+        else:
+            self.abi.clear(ClearRequest())  # whatever was executed and not committed
+            header = self._header_for(
+                request.height, request.time.seconds, request.proposer_address
+            )
+            executed = execute_block(
+                self.abi, header, request.txs, strict=False, logger=self.logger
+            )
         current = self.validator_sets.get(header.height)
         following = executed.next_validators or current
         block = executed.block

@@ -28,6 +28,7 @@ from klayr_py.node.cometbft.binary import require_cometbft
 from klayr_py.node.cometbft.klayr_app import KlayrAbciApp
 from klayr_py.node.cometbft.rpc_backend import CometBFTBackend
 from klayr_py.node.cometbft.server import AbciServer
+from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.state import OffchainStore, StateStore
 from klayr_py.state_machine.abi_handler import ABIHandler
@@ -146,11 +147,21 @@ class CometBFTNode:
                 if "error" in body:
                     raise KlayrError(str(body["error"]))
 
+        config = self.app.config
+        pool = config.transaction_pool
         return CometBFTBackend(
             abci_app,
             genesis_block=genesis_block,
-            block_time=self.app.config.genesis.block_time,
+            block_time=config.genesis.block_time,
             broadcast=broadcast,
+            pool_config=PoolConfig(  # as the single-node engine reads the same settings
+                max_transactions=pool.max_transactions,
+                max_transactions_per_account=pool.max_transactions_per_account,
+                transaction_expiry_seconds=pool.transaction_expiry_time / 1000,
+                min_entrance_fee_priority=pool.min_entrance_fee_priority,
+                min_replacement_fee_difference=pool.min_replacement_fee_difference,
+                max_transaction_size=config.genesis.max_transactions_size,
+            ),
         )
 
     def _rpc_server(self, backend: CometBFTBackend) -> RpcServer | None:

@@ -169,3 +169,49 @@ def test_commit_without_finalize_is_refused(chain: AbciChain) -> None:
     with pytest.raises(Exception, match="Commit without a finalized block"):
         chain.abci.commit(abci.RequestCommit())
     assert ExecutionContextError  # the ABI's error type stays importable for drivers
+
+
+def _process(chain: AbciChain, txs: list[bytes], block_hash: bytes) -> int:
+    request = abci.RequestProcessProposal(
+        txs=txs, height=chain.abci.height + 1, proposer_address=chain.proposer(), hash=block_hash
+    )
+    request.time.seconds = chain.time + 1
+    return int(chain.abci.process_proposal(request).status)
+
+
+def _finalize(chain: AbciChain, txs: list[bytes], block_hash: bytes) -> bytes:
+    chain.time += 1
+    request = abci.RequestFinalizeBlock(
+        txs=txs, height=chain.abci.height + 1, proposer_address=chain.proposer(), hash=block_hash
+    )
+    request.time.seconds = chain.time
+    response = chain.abci.finalize_block(request)
+    chain.abci.commit(abci.RequestCommit())
+    return bytes(response.app_hash)
+
+
+def test_finalize_reuses_the_accepted_proposal_of_the_same_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = AbciChain(tmp_path / "reference")
+    reference.init_chain()
+    txs = [hello(reference.app, ACCOUNTS[i], 0, f"hello {i}").get_bytes() for i in range(2)]
+    expected = _finalize(reference, txs, b"H" * 32)
+
+    chain = AbciChain(tmp_path / "node")
+    chain.init_chain()
+    executions: list[object] = []
+    original = chain.abci.abi.execute_transaction
+    monkeypatch.setattr(
+        chain.abci.abi,
+        "execute_transaction",
+        lambda request: executions.append(request) or original(request),
+    )
+    assert _process(chain, txs, b"H" * 32) == abci.ResponseProcessProposal.ACCEPT
+    assert len(executions) == 2
+    assert _finalize(chain, txs, b"H" * 32) == expected
+    assert len(executions) == 2  # not executed again
+    # Another round: a proposal accepted, then a different block decided.
+    other = [hello(chain.app, ACCOUNTS[2], 0, "round two").get_bytes()]
+    assert _process(chain, txs[:0] + other, b"A" * 32) == abci.ResponseProcessProposal.ACCEPT
+    assert _finalize(reference, [], b"B" * 32) == _finalize(chain, [], b"B" * 32)
