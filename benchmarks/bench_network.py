@@ -24,6 +24,7 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def _cli(*args: str, cwd: Path) -> str:
 
 def _base_config(folder: Path, args: argparse.Namespace, rpc_port: int) -> Path:
     config = {
-        "system": {"dataPath": str(folder / "data"), "logLevel": "warn"},
+        "system": {"dataPath": str(folder / "data"), "logLevel": args.log_level},
         "genesis": {
             "chainID": CHAIN_ID.hex(),
             "blockTime": args.interval,
@@ -197,7 +198,7 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
 def network(
     folder: Path, args: argparse.Namespace, batches: list[list[Transaction]]
 ) -> dict[str, float]:
-    config = _base_config(folder / "base", args, 0)
+    config = _base_config(folder / "base", args, args.base_port + 950)  # rpc replaced per node
     _cli(
         "testnet", "--validators", str(args.validators), "--dir", str(folder / "net"),
         "--config", str(config), "--accounts", str(args.senders),
@@ -242,13 +243,23 @@ def main() -> None:
     parser.add_argument("--max-transactions-size", type=int, default=1024 * 1024)
     parser.add_argument("--interval", type=int, default=1, help="Block interval target (s).")
     parser.add_argument("--base-port", type=int, default=38000)
+    parser.add_argument("--keep", action="store_true", help="Keep (and print) the directory.")
+    parser.add_argument("--network-only", action="store_true")
+    parser.add_argument("--log-level", default="warn")
     args = parser.parse_args()
     batches = _transfers(args.senders, args.per_sender)
-    with tempfile.TemporaryDirectory(prefix="klayr-py-bench-net-") as tmp:
-        results = {
-            "single node": single(Path(tmp) / "single", args, batches),
-            f"{args.validators}-validator network": network(Path(tmp) / "network", args, batches),
-        }
+    tmp = tempfile.mkdtemp(prefix="klayr-py-bench-net-")
+    results = {}
+    try:
+        if not args.network_only:
+            results["single node"] = single(Path(tmp) / "single", args, batches)
+        name = f"{args.validators}-validator network"
+        results[name] = network(Path(tmp) / "network", args, batches)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     for name, result in results.items():
         print(
             f"{name:>22}: {result['transactions']:.0f} transfers, {result['tps']:7.1f} tx/s, "
@@ -256,8 +267,9 @@ def main() -> None:
             f"post-to-final median {result['latency_median']:.2f} s, "
             f"p95 {result['latency_p95']:.2f} s"
         )
-    ratio = results[f"{args.validators}-validator network"]["tps"] / results["single node"]["tps"]
-    print(f"network / single node: {ratio:.2f}")
+    if "single node" in results:
+        ratio = results[name]["tps"] / results["single node"]["tps"]
+        print(f"network / single node: {ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ every node: the outcome depends only on the block and the committed state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
@@ -26,6 +26,7 @@ from klayr_py.chain.constants import EMPTY_HASH
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
 from klayr_py.errors import KlayrError
 from klayr_py.node.cometbft.framing import encode_uvarint
+from klayr_py.node.generator import PoolSelector
 from klayr_py.state_machine.abi import (
     ABI,
     AfterTransactionsExecuteRequest,
@@ -33,6 +34,7 @@ from klayr_py.state_machine.abi import (
     CommitRequest,
     ExecuteTransactionRequest,
     InitStateMachineRequest,
+    InsertAssetsRequest,
     VerifyAssetsRequest,
     VerifyTransactionRequest,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "draft_header",
     "encode_assets",
     "execute_block",
+    "prepare_block",
 ]
 
 BLOCK_VERSION = 2
@@ -197,6 +200,60 @@ def execute_block(
             kept.append(outcome.transaction)
         events += outcome.events
         outcomes.append(outcome)
+    return _finish(abi, header, context_id, assets, kept, events, outcomes)
+
+
+def prepare_block(
+    abi: ABI,
+    header: BlockHeader,
+    queues: Mapping[bytes, Sequence[Transaction]],
+    max_transactions_size: int,
+) -> tuple[list[bytes], ExecutedBlock]:
+    """The proposal of ``header``'s block: module assets, then Klayr's selection over
+    ``queues`` (sender -> transactions in nonce order): fee priority first, within
+    ``max_transactions_size``, keeping only transactions that verify and execute. Returns the
+    proposal's entries and the block as executed (its context left open, like
+    :func:`execute_block`): the same block executed from the entries gives the same result."""
+    context_id = abi.init_state_machine(InitStateMachineRequest(header)).context_id
+    assets = abi.insert_assets(InsertAssetsRequest(context_id)).assets
+    events = list(
+        abi.before_transactions_execute(BeforeTransactionsExecuteRequest(context_id, assets)).events
+    )
+    outcomes: list[TxOutcome] = [TxOutcome(TxCode.OK)] if len(assets) else []
+    selector = PoolSelector(queues, max_transactions_size)
+    kept: list[Transaction] = []
+    for transaction in selector:
+        verdict = abi.verify_transaction(VerifyTransactionRequest(transaction, context_id))
+        if not verdict.is_ok:
+            selector.rejected(transaction, str(verdict.error))
+            continue
+        response = abi.execute_transaction(
+            ExecuteTransactionRequest(transaction, assets, context_id=context_id)
+        )
+        if response.result is TransactionExecutionResult.INVALID:
+            selector.rejected(transaction, "a hook around its command raised")
+            continue
+        selector.accepted(transaction)
+        kept.append(transaction)
+        ok = response.result is TransactionExecutionResult.OK
+        outcomes.append(
+            TxOutcome(TxCode.OK if ok else TxCode.FAIL, "", response.events, transaction)
+        )
+        events += response.events
+    executed = _finish(abi, header, context_id, assets, kept, events, outcomes)
+    entries = ([encode_assets(assets)] if len(assets) else []) + [t.get_bytes() for t in kept]
+    return entries, executed
+
+
+def _finish(
+    abi: ABI,
+    header: BlockHeader,
+    context_id: bytes,
+    assets: BlockAssets,
+    kept: list[Transaction],
+    events: list[Event],
+    outcomes: list[TxOutcome],
+) -> ExecutedBlock:
     after = abi.after_transactions_execute(
         AfterTransactionsExecuteRequest(context_id, assets, kept)
     )

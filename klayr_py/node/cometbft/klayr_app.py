@@ -33,30 +33,25 @@ from klayr_py.node.cometbft.execution import (
     ProposalError,
     TxCode,
     draft_header,
-    encode_assets,
     execute_block,
+    prepare_block,
 )
 from klayr_py.node.cometbft.home import consensus_address
 from klayr_py.node.cometbft.proto.tendermint.abci import types_pb2 as abci
-from klayr_py.node.generator import PoolSelector
 from klayr_py.node.validator_set import ValidatorSetStore, compute_validators_hash
 from klayr_py.state_machine.abi import (
     ABI,
-    BeforeTransactionsExecuteRequest,
     ClearRequest,
     CommitRequest,
-    ExecuteTransactionRequest,
     FinalizeRequest,
     InitGenesisStateRequest,
     InitRequest,
     InitStateMachineRequest,
-    InsertAssetsRequest,
     ProveRequest,
     QueryRequest,
     VerifyTransactionRequest,
 )
 from klayr_py.state_machine.contexts import HeaderInfo
-from klayr_py.state_machine.state_machine import TransactionExecutionResult
 
 __all__ = ["CODE_BAD_QUERY", "CODE_NOT_FOUND", "BlockListener", "KlayrAbciApp"]
 
@@ -87,6 +82,9 @@ class KlayrAbciApp(AbciApplication):
         self.new_block_listeners: list[BlockListener] = []
         self._executed: ExecutedBlock | None = None
         self._accepted: tuple[bytes, ExecutedBlock] | None = None
+        self._prepared: tuple[list[bytes], ExecutedBlock] | None = None
+        """The block this node proposed (PrepareProposal), executed: its own ProcessProposal of
+        the same entries accepts it without executing it again."""
         """The proposal ProcessProposal executed and accepted, by block hash: FinalizeBlock of
         that same block reuses it instead of executing it again (its context stays open)."""
         height = self.storage.last_height
@@ -200,6 +198,8 @@ class KlayrAbciApp(AbciApplication):
             self.abi.clear(ClearRequest())
         self.abi.finalize(FinalizeRequest(header.height))
         self.logger.info("genesis block %s applied", genesis.id.hex())
+        for listener in self.new_block_listeners:
+            listener(genesis, response.events)
 
     # -- mempool ------------------------------------------------------------------------------
 
@@ -248,32 +248,12 @@ class KlayrAbciApp(AbciApplication):
         queues = {
             sender: [txs[nonce] for nonce in sorted(txs)] for sender, txs in by_sender.items()
         }
-        context_id = self.abi.init_state_machine(InitStateMachineRequest(header)).context_id
         try:
-            assets = self.abi.insert_assets(InsertAssetsRequest(context_id)).assets
-            self.abi.before_transactions_execute(
-                BeforeTransactionsExecuteRequest(context_id, assets)
-            )
-            selector = PoolSelector(queues, self.max_transactions_size)
-            chosen: list[bytes] = []
-            for transaction in selector:
-                verdict = self.abi.verify_transaction(
-                    VerifyTransactionRequest(transaction, context_id)
-                )
-                if not verdict.is_ok:
-                    selector.rejected(transaction, str(verdict.error))
-                    continue
-                result = self.abi.execute_transaction(
-                    ExecuteTransactionRequest(transaction, assets, context_id=context_id)
-                ).result
-                if result is TransactionExecutionResult.INVALID:
-                    selector.rejected(transaction, "a hook around its command raised")
-                    continue
-                selector.accepted(transaction)
-                chosen.append(transaction.get_bytes())
-        finally:
+            entries, executed = prepare_block(self.abi, header, queues, self.max_transactions_size)
+        except BaseException:
             self.abi.clear(ClearRequest())
-        entries = ([encode_assets(assets)] if len(assets) else []) + chosen
+            raise
+        self._prepared = (entries, executed)  # our own ProcessProposal of it reuses this
         return abci.ResponsePrepareProposal(txs=entries)
 
     def process_proposal(
@@ -281,6 +261,12 @@ class KlayrAbciApp(AbciApplication):
     ) -> abci.ResponseProcessProposal:
         """Accept only a proposal whose every entry decodes, verifies and executes."""
         reject = abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.REJECT)
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and self._is_ours(prepared, request):
+            self._accepted = (bytes(request.hash), prepared[1])
+            return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
+        if prepared is not None:  # we prepared another block: close its context
+            self.abi.clear(ClearRequest())
         self._drop_accepted()
         try:
             header = self._header_for(
@@ -303,10 +289,23 @@ class KlayrAbciApp(AbciApplication):
         self._accepted = (bytes(request.hash), executed)
         return abci.ResponseProcessProposal(status=abci.ResponseProcessProposal.ACCEPT)
 
+    def _is_ours(
+        self, prepared: tuple[list[bytes], ExecutedBlock], request: abci.RequestProcessProposal
+    ) -> bool:
+        """Whether ``request`` proposes exactly the block this node prepared."""
+        header = prepared[1].block.header
+        return (
+            list(request.txs) == prepared[0]
+            and request.height == header.height
+            and request.time.seconds == header.timestamp
+            and self._klayr_address(request.proposer_address, request.height)
+            == header.generator_address
+        )
+
     def _drop_accepted(self) -> None:
-        """Forget an accepted proposal that is not being finalized (another round or block)."""
-        if self._accepted is not None:
-            self._accepted = None
+        """Forget an executed proposal that is not being finalized (another round or block)."""
+        if self._accepted is not None or self._prepared is not None:
+            self._accepted = self._prepared = None
             self.abi.clear(ClearRequest())
 
     # -- blocks -------------------------------------------------------------------------------
@@ -314,6 +313,9 @@ class KlayrAbciApp(AbciApplication):
     def finalize_block(self, request: abci.RequestFinalizeBlock) -> abci.ResponseFinalizeBlock:
         """Execute the decided block; its state root is the app hash. Nothing is written yet."""
         accepted, self._accepted = self._accepted, None
+        if self._prepared is not None:  # prepared, never processed: a context to close
+            self._prepared = None
+            self.abi.clear(ClearRequest())
         if accepted is not None and accepted[0] == bytes(request.hash) and request.hash:
             executed = accepted[1]  # executed by ProcessProposal: the same block, the same state
             header = executed.block.header

@@ -24,6 +24,7 @@ import aiohttp
 from klayr_py.chain import Block
 from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
+from klayr_py.node.application import _LOG_LEVELS
 from klayr_py.node.cometbft.binary import require_cometbft
 from klayr_py.node.cometbft.klayr_app import KlayrAbciApp
 from klayr_py.node.cometbft.rpc_backend import CometBFTBackend
@@ -200,6 +201,11 @@ class CometBFTNode:
 
 def run_node(app: Application, home: Path, *, abci_port: int) -> None:
     """Run ``app`` as a CometBFT validator until SIGINT/SIGTERM or CometBFT exits."""
+
+    logging.basicConfig(
+        level=_LOG_LEVELS[app.config.system.log_level],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
     async def main() -> None:
         stopping = asyncio.Event()

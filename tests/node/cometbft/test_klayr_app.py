@@ -215,3 +215,39 @@ def test_finalize_reuses_the_accepted_proposal_of_the_same_block(
     other = [hello(chain.app, ACCOUNTS[2], 0, "round two").get_bytes()]
     assert _process(chain, txs[:0] + other, b"A" * 32) == abci.ResponseProcessProposal.ACCEPT
     assert _finalize(reference, [], b"B" * 32) == _finalize(chain, [], b"B" * 32)
+
+
+def test_own_proposal_executes_once_and_another_one_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = AbciChain(tmp_path / "reference")
+    reference.init_chain()
+    txs = [hello(reference.app, ACCOUNTS[i], 0, f"hello {i}").get_bytes() for i in range(2)]
+    expected = _finalize(reference, txs, b"H" * 32)
+
+    chain = AbciChain(tmp_path / "node")
+    chain.init_chain()
+    executions: list[object] = []
+    original = chain.abci.abi.execute_transaction
+    monkeypatch.setattr(
+        chain.abci.abi,
+        "execute_transaction",
+        lambda request: executions.append(request) or original(request),
+    )
+    prepare = abci.RequestPrepareProposal(
+        txs=txs, max_tx_bytes=10**6, height=1, proposer_address=chain.proposer()
+    )
+    prepare.time.seconds = chain.time + 1
+    entries = list(chain.abci.prepare_proposal(prepare).txs)
+    assert sorted(entries) == sorted(txs) and len(executions) == 2
+    assert _process(chain, entries, b"H" * 32) == abci.ResponseProcessProposal.ACCEPT
+    assert _finalize(chain, entries, b"H" * 32) == expected
+    assert len(executions) == 2  # prepared once: processed and finalized without executing
+
+    # Prepared, then someone else's proposal arrives: ours is dropped, theirs executed.
+    other = [hello(chain.app, ACCOUNTS[2], 0, "their block").get_bytes()]
+    prepare.height, prepare.time.seconds = 2, chain.time + 1
+    chain.abci.prepare_proposal(prepare)
+    assert _process(chain, other, b"T" * 32) == abci.ResponseProcessProposal.ACCEPT
+    their_root = _finalize(chain, other, b"T" * 32)
+    assert _finalize(reference, other, b"T" * 32) == their_root

@@ -70,6 +70,12 @@ def test_hello_sent_to_node_1_is_read_on_node_4(network: Network, tmp_path: Path
 def test_bad_transactions_are_refused_with_a_reason(network: Network, tmp_path: Path) -> None:
     garbage = network.broadcast(1, b"\xde\xad\xbe\xef")
     assert garbage["code"] == TxCode.UNDECODABLE and "not a Klayr transaction" in garbage["log"]
+    address = {"address": ACCOUNT.klayr32_address}
+    wait_until(  # node 2 has the block holding nonce 0 too (it may trail node 4 by a block)
+        lambda: network.query(1, "/endpoint/auth_getAuthAccount", address)["nonce"] == "1",
+        30,
+        "nonce 1 on node 2",
+    )
     stale = network.broadcast(1, _hello_tx(tmp_path, 0, "nonce already used"))
     assert stale["code"] == TxCode.INVALID and stale["log"]
     before = network.height(1)
