@@ -13,6 +13,7 @@ from klayr_py.cli._genesis import genesis
 from klayr_py.cli._keys import keys
 from klayr_py.cli._node import chain, start
 from klayr_py.cli._scaffold import generate, init
+from klayr_py.cli._testnet import testnet
 
 __all__ = ["cli", "main"]
 
@@ -23,7 +24,7 @@ def cli() -> None:
     """Build and run Klayr-style blockchain applications in Python."""
 
 
-for command in (init, generate, start, genesis, keys, transaction, endpoint, block, chain):
+for command in (init, generate, start, genesis, keys, transaction, endpoint, block, chain, testnet):
     cli.add_command(command)
 
 

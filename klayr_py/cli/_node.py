@@ -76,6 +76,17 @@ def _rpc_overrides(
     type=click.Choice(["trace", "debug", "info", "warn", "error", "fatal", "none"]),
     help="Override system.logLevel.",
 )
+@click.option(
+    "--cometbft",
+    is_flag=True,
+    help="Run as a validator of a CometBFT network (see `klayr-py testnet`, docs/network.md).",
+)
+@click.option(
+    "--cometbft-home",
+    type=click.Path(file_okay=False),
+    help="With --cometbft: the CometBFT home directory.",
+)
+@click.option("--abci-port", type=click.IntRange(1, 65535), default=26658, show_default=True)
 def start(
     config_path: str | None,
     app_spec: str | None,
@@ -87,6 +98,9 @@ def start(
     enable_ws: bool,
     enable_http: bool,
     log_level: str | None,
+    cometbft: bool,
+    cometbft_home: str | None,
+    abci_port: int,
 ) -> None:
     """Run the node until Ctrl-C (SIGINT) or SIGTERM.
 
@@ -115,6 +129,9 @@ def start(
             Path(config.resolve_path(config.system.data_path, config_dir)),
         )
     app = load_app(app_spec, config, config_dir)
+    if cometbft:
+        _start_cometbft(app, cometbft_home, abci_port)
+        return
     try:
         app.start()  # open the data path first: a locked or foreign one fails before the banner
         _describe_start(app, dev, throwaway)
@@ -122,6 +139,14 @@ def start(
     finally:
         if throwaway is not None:
             shutil.rmtree(throwaway, ignore_errors=True)
+
+
+def _start_cometbft(app: Application, home: str | None, abci_port: int) -> None:
+    from klayr_py.node.cometbft.runner import run_node
+
+    if home is None:
+        raise ConfigError("--cometbft needs --cometbft-home (the CometBFT home directory)")
+    run_node(app, Path(home).resolve(), abci_port=abci_port)
 
 
 def _with_dev_chain(

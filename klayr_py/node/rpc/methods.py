@@ -18,7 +18,7 @@ from klayr_py.chain import Event, Transaction
 from klayr_py.chain import schemas as chain_schemas
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import CodecError, CryptoError, KlayrError, NotFoundError, ValidationError
-from klayr_py.node.engine import Engine
+from klayr_py.node.rpc.backend import RpcBackend
 from klayr_py.node.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
 from klayr_py.validator.formats import is_hex
 
@@ -63,7 +63,7 @@ class RpcMethods:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: RpcBackend,
         *,
         genesis_config: Mapping[str, Any],
         allowed: tuple[str, ...] = ("*",),
@@ -245,7 +245,7 @@ class RpcMethods:
         return call
 
 
-def decoded_event_json(engine: Engine, event: Event) -> dict[str, Any]:
+def decoded_event_json(engine: RpcBackend, event: Event) -> dict[str, Any]:
     """An event's JSON with its data decoded by the emitting module's event schema (from the
     metadata); the standard ``commandExecutionResult`` event, or an unknown one, stays hex."""
     return engine.reads.decoded_event_json(event)

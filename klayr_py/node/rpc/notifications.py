@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from klayr_py.chain import Block, Event, Transaction
-from klayr_py.node.engine import Engine
+from klayr_py.node.rpc.backend import RpcBackend
 from klayr_py.node.rpc.methods import decoded_event_json
 
 __all__ = ["forward_notifications", "topic_matches"]
@@ -25,7 +25,9 @@ def topic_matches(subscribed: str, event_name: str) -> bool:
     return subscribed == event_name or subscribed in event_name
 
 
-def forward_notifications(engine: Engine, publish: Publish, wants: Callable[[str], bool]) -> None:
+def forward_notifications(
+    engine: RpcBackend, publish: Publish, wants: Callable[[str], bool]
+) -> None:
     """Call ``publish(name, payload)`` for the engine's blocks, deleted blocks, new pool
     transactions, and the events someone ``wants`` (decoding them only then)."""
 

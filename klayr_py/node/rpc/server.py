@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from klayr_py.node.engine import Engine
+from klayr_py.node.rpc.backend import RpcBackend
 from klayr_py.node.rpc.connections import (
     ConnectionGuard,
     ConnectionLimits,
@@ -173,7 +173,7 @@ class RpcServer:
             with contextlib.suppress(FileNotFoundError):
                 self.ipc_path.unlink()
 
-    def attach(self, engine: Engine) -> None:
+    def attach(self, engine: RpcBackend) -> None:
         """Publish the engine's new blocks, deleted blocks, new transactions and events."""
         forward_notifications(engine, self.publish, self._wanted)
 

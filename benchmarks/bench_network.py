@@ -1,0 +1,276 @@
+"""Committed token transfers per second: a local CometBFT network beside the single-node generator.
+
+Run by hand (not in CI; needs the CometBFT binary, see docs/network.md):
+    python benchmarks/bench_network.py [--validators 4] [--senders 200] [--per-sender 10]
+        [--max-transactions-size 1048576] [--interval 1]
+
+Both chains run the default modules with the same genesis shape (``--senders`` funded dev
+accounts) and the same ``maxTransactionsSize``. ``senders x per-sender`` signed transfers (signed
+beforehand, not timed) are posted over the Klayr JSON-RPC (``txpool_postTransaction``, 32 requests
+in flight): to the network, each sender's transactions to one node, senders spread over all
+nodes; to the single node, all of them. The watcher polls node 0 for new blocks and records when
+each transaction is first seen in a committed block (final on both: CometBFT commits are final,
+and the single node's blocks are what it serves).
+
+Prints, for each: transactions committed per second (from the first post to the last inclusion),
+the mean block interval over the blocks holding the load, and post-to-finality latency (median,
+95th percentile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from klayr_py import codec  # noqa: E402
+from klayr_py.chain import Transaction  # noqa: E402
+from klayr_py.modules.token import TRANSFER_PARAMS_SCHEMA  # noqa: E402
+from klayr_py.node.dev import dev_account, native_token_id  # noqa: E402
+
+CHAIN_ID = bytes.fromhex("04000000")
+FEE = 10_000_000
+IN_FLIGHT = 32
+
+
+def _transfers(senders: int, per_sender: int) -> list[list[Transaction]]:
+    token = native_token_id(CHAIN_ID)
+    batches = []
+    for index in range(senders):
+        account = dev_account(index)
+        recipient = dev_account((index + 1) % senders).address
+        batch = []
+        for nonce in range(per_sender):
+            params = {"tokenID": token, "amount": 1, "recipientAddress": recipient, "data": ""}
+            batch.append(
+                Transaction(
+                    module="token",
+                    command="transfer",
+                    nonce=nonce,
+                    fee=FEE,
+                    sender_public_key=account.public_key,
+                    params=codec.encode(TRANSFER_PARAMS_SCHEMA, params),
+                ).sign(CHAIN_ID, account.private_key)
+            )
+        batches.append(batch)
+    return batches
+
+
+def _cli(*args: str, cwd: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "klayr_py.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"klayr-py {args[0]} failed: {done.stderr}")
+    return done.stdout
+
+
+def _base_config(folder: Path, args: argparse.Namespace, rpc_port: int) -> Path:
+    config = {
+        "system": {"dataPath": str(folder / "data"), "logLevel": args.log_level},
+        "genesis": {
+            "chainID": CHAIN_ID.hex(),
+            "blockTime": args.interval,
+            "maxTransactionsSize": args.max_transactions_size,
+            "block": {"fromFile": str(folder / "genesis.blob")},
+        },
+        "transactionPool": {"maxTransactions": 100_000, "maxTransactionsPerAccount": 1000},
+        "rpc": {"modes": ["http"], "host": "127.0.0.1", "port": rpc_port},
+        "generator": {"keys": {"fromFile": str(folder / "keys.json")}},
+    }
+    path = folder / "config.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config))
+    return path
+
+
+async def _call(session: aiohttp.ClientSession, url: str, method: str, params: Any) -> Any:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    async with session.post(url, json=body) as reply:
+        answer = await reply.json(content_type=None)
+    if "error" in answer:
+        raise RuntimeError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+async def _wait_height(session: aiohttp.ClientSession, url: str, height: int) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            info = await _call(session, url, "system_getNodeInfo", {})
+            if info["height"] >= height:
+                return
+        except (aiohttp.ClientError, RuntimeError, OSError):
+            pass
+        await asyncio.sleep(0.2)
+    raise SystemExit(f"{url} did not reach height {height}")
+
+
+async def _load(urls: list[str], batches: list[list[Transaction]]) -> dict[str, float]:
+    """Post every batch (batch i to urls[i % n]); watch urls[0]'s blocks until all are in."""
+    posted: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    block_seen: list[float] = []
+    async with aiohttp.ClientSession() as session:
+        await _wait_height(session, urls[0], 2)
+        start_height = (await _call(session, urls[0], "system_getNodeInfo", {}))["height"]
+        queue: asyncio.Queue[tuple[str, Transaction]] = asyncio.Queue()
+        for index, batch in enumerate(batches):
+            for tx in batch:
+                queue.put_nowait((urls[index % len(urls)], tx))
+        total = queue.qsize()
+
+        async def poster() -> None:
+            while not queue.empty():
+                url, tx = queue.get_nowait()
+                posted[tx.id.hex()] = time.monotonic()
+                await _call(
+                    session, url, "txpool_postTransaction", {"transaction": tx.get_bytes().hex()}
+                )
+
+        async def watcher() -> None:
+            height = start_height
+            deadline = time.monotonic() + 600
+            while len(seen) < total and time.monotonic() < deadline:
+                info = await _call(session, urls[0], "system_getNodeInfo", {})
+                while height < info["height"]:
+                    height += 1
+                    block = await _call(
+                        session, urls[0], "chain_getBlockByHeight", {"height": height}
+                    )
+                    now = time.monotonic()
+                    if block["transactions"]:
+                        block_seen.append(now)
+                    for tx in block["transactions"]:
+                        seen.setdefault(tx["id"], now)
+                await asyncio.sleep(0.05)
+
+        first = time.monotonic()
+        watch = asyncio.create_task(watcher())
+        await asyncio.gather(*(poster() for _ in range(IN_FLIGHT)))
+        await watch
+    if len(seen) < total:
+        raise SystemExit(f"only {len(seen)} of {total} transactions committed")
+    latencies = sorted(seen[tx_id] - posted[tx_id] for tx_id in seen)
+    intervals = [b - a for a, b in itertools.pairwise(block_seen)]
+    return {
+        "transactions": total,
+        "tps": total / (max(seen.values()) - first),
+        "blocks": len(block_seen),
+        "interval": statistics.mean(intervals) if intervals else float("nan"),
+        "latency_median": statistics.median(latencies),
+        "latency_p95": latencies[int(0.95 * (len(latencies) - 1))],
+    }
+
+
+def _start(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        argv, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        os.killpg(process.pid, 15)
+    for process in processes:
+        process.wait(30)
+
+
+def network(
+    folder: Path, args: argparse.Namespace, batches: list[list[Transaction]]
+) -> dict[str, float]:
+    config = _base_config(folder / "base", args, args.base_port + 950)  # rpc replaced per node
+    _cli(
+        "testnet", "--validators", str(args.validators), "--dir", str(folder / "net"),
+        "--config", str(config), "--accounts", str(args.senders),
+        "--base-port", str(args.base_port),
+        "--timeout-commit", f"{args.interval}s", "--timeout-propose", "3s",
+        cwd=folder,
+    )  # fmt: skip
+    spec = json.loads((folder / "net" / "network.json").read_text())
+    processes = [_start(node["start"], folder / f"{node['name']}.log") for node in spec["nodes"]]
+    try:
+        return asyncio.run(_load([node["rpc_http"] for node in spec["nodes"]], batches))
+    finally:
+        _stop(processes)
+
+
+def single(
+    folder: Path, args: argparse.Namespace, batches: list[list[Transaction]]
+) -> dict[str, float]:
+    port = args.base_port + 900
+    config = _base_config(folder, args, port)
+    _cli(
+        "genesis", "create", "--config", str(config), "--validators", "1",
+        "--accounts", str(args.senders), "--output", str(folder / "genesis.blob"),
+        "--keys-output", str(folder / "keys.json"),
+        cwd=folder,
+    )  # fmt: skip
+    process = _start(
+        [sys.executable, "-m", "klayr_py.cli", "start", "--config", str(config)],
+        folder / "node.log",
+    )
+    try:
+        return asyncio.run(_load([f"http://127.0.0.1:{port}/rpc"], batches))
+    finally:
+        _stop([process])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--validators", type=int, default=4)
+    parser.add_argument("--senders", type=int, default=200)
+    parser.add_argument("--per-sender", type=int, default=10)
+    parser.add_argument("--max-transactions-size", type=int, default=1024 * 1024)
+    parser.add_argument("--interval", type=int, default=1, help="Block interval target (s).")
+    parser.add_argument("--base-port", type=int, default=38000)
+    parser.add_argument("--keep", action="store_true", help="Keep (and print) the directory.")
+    parser.add_argument("--network-only", action="store_true")
+    parser.add_argument("--log-level", default="warn")
+    args = parser.parse_args()
+    batches = _transfers(args.senders, args.per_sender)
+    tmp = tempfile.mkdtemp(prefix="klayr-py-bench-net-")
+    results = {}
+    try:
+        if not args.network_only:
+            results["single node"] = single(Path(tmp) / "single", args, batches)
+        name = f"{args.validators}-validator network"
+        results[name] = network(Path(tmp) / "network", args, batches)
+    finally:
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    for name, result in results.items():
+        print(
+            f"{name:>22}: {result['transactions']:.0f} transfers, {result['tps']:7.1f} tx/s, "
+            f"{result['blocks']:.0f} blocks, interval {result['interval']:.2f} s, "
+            f"post-to-final median {result['latency_median']:.2f} s, "
+            f"p95 {result['latency_p95']:.2f} s"
+        )
+    if "single node" in results:
+        ratio = results[name]["tps"] / results["single node"]["tps"]
+        print(f"network / single node: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

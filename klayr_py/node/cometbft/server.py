@@ -1,0 +1,131 @@
+"""The ABCI socket server: CometBFT's connections (consensus, mempool, query, snapshot) to one app.
+
+CometBFT opens one socket per connection and, on each, writes requests and a ``Flush`` whenever
+it wants the answers; the server answers every request in order and answers ``Flush`` once the
+earlier answers are on the wire. Every connection's requests run one at a time on the event
+loop, so the application's methods never run concurrently (CometBFT's mempool and consensus
+connections share one application, as its local client does with a mutex).
+
+Bad input never reaches the application: a frame that does not decode is answered with a
+``ResponseException`` naming what is wrong (and logged), and a broken length prefix closes
+that connection (and is logged); the other connections and the application carry on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from klayr_py.node.cometbft.application import AbciApplication
+from klayr_py.node.cometbft.framing import (
+    FramingError,
+    MessageError,
+    decode_request,
+    encode_response,
+    read_frame,
+)
+from klayr_py.node.cometbft.proto.tendermint.abci import types_pb2 as abci
+
+__all__ = ["AbciServer", "handle_request"]
+
+_LOGGER = logging.getLogger("klayr_py.cometbft")
+
+
+def handle_request(app: AbciApplication, request: abci.Request) -> abci.Response:
+    """The application's answer to one request (``Echo`` and ``Flush`` answered here)."""
+    kind = request.WhichOneof("value")
+    if kind == "echo":
+        return abci.Response(echo=abci.ResponseEcho(message=request.echo.message))
+    if kind == "flush":
+        return abci.Response(flush=abci.ResponseFlush())
+    handler: Callable[[object], object] = getattr(app, str(kind))
+    answer = handler(getattr(request, str(kind)))
+    response = abci.Response()
+    getattr(response, str(kind)).CopyFrom(answer)
+    return response
+
+
+class AbciServer:
+    """Serves ``app`` to CometBFT on ``tcp://host:port`` (port 0 picks a free one)."""
+
+    def __init__(
+        self,
+        app: AbciApplication,
+        host: str = "127.0.0.1",
+        port: int = 26658,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.port = port
+        self.logger = logger or _LOGGER
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+
+    @property
+    def address(self) -> str:
+        """The address CometBFT's ``proxy_app`` setting names."""
+        return f"tcp://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        """Listen; with port 0 :attr:`port` becomes the port picked."""
+        self._server = await asyncio.start_server(self._serve, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.logger.info("ABCI server listening on %s", self.address)
+
+    async def close(self) -> None:
+        """Stop listening and drop every connection."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for task in list(self._connections):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections.add(task)
+        peer = writer.get_extra_info("peername")
+        try:
+            await self._serve_frames(reader, writer)
+        except FramingError as error:
+            self.logger.warning("ABCI connection from %s closed: %s", peer, error)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
+            if task is not None:
+                self._connections.discard(task)
+
+    async def _serve_frames(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        while (body := await read_frame(reader)) is not None:
+            try:
+                request = decode_request(body)
+            except MessageError as error:
+                self.logger.warning("ABCI request rejected: %s", error)
+                writer.write(encode_response(_exception(str(error))))
+                continue
+            try:
+                response = handle_request(self.app, request)
+            except Exception as error:
+                # An application bug: CometBFT stops on an exception response, which is the
+                # right outcome for a state machine that cannot answer.
+                kind = request.WhichOneof("value")
+                self.logger.exception("ABCI %s failed", kind)
+                response = _exception(f"{kind} failed: {error}")
+            writer.write(encode_response(response))
+            if request.WhichOneof("value") == "flush":
+                await writer.drain()
+
+
+def _exception(message: str) -> abci.Response:
+    return abci.Response(exception=abci.ResponseException(error=message))
