@@ -26,18 +26,29 @@ import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klayr_py.db import Database, LevelDB
+from klayr_py.db import LevelDB
 from klayr_py.node.engine import Engine
 from klayr_py.node.rpc import RpcError, RpcMethods, RpcServer
 from klayr_py.node.rpc.notifications import forward_notifications, topic_matches
+from klayr_py.plugins._storage import PluginStorageArea
 from klayr_py.plugins.connection import Connection, ConnectionClosedError, RemoteError
 from klayr_py.plugins.protocol import PROTOCOL_VERSION, Envelope, FrameError, read_envelope
 from klayr_py.plugins.protocol.framing import encode_envelope
+from klayr_py.plugins.sandbox import (
+    PLUGIN_CODE_DIR,
+    PLUGIN_DATA_DIR,
+    PLUGIN_SOCKET,
+    SANDBOX_MODES,
+    Bubblewrap,
+    SandboxPolicy,
+    SandboxUnavailableError,
+)
 
 __all__ = ["HostSettings", "PluginHost", "PluginSpec", "PluginStatus"]
 
@@ -46,8 +57,8 @@ CAPABILITY_REFUSED = -32001
 
 _MAX_CONCURRENT_REQUESTS = 32
 """Requests of one plugin served at once; more wait their turn."""
-_MAX_LIST_ITEMS = 1000
-_MAX_LIST_BYTES = 1 << 20
+_MIB = 1 << 20
+_ACKNOWLEDGE = "events_ack"
 
 _READ_TXPOOL = frozenset({"txpool_getTransactionsFromPool", "txpool_dryRunTransaction"})
 
@@ -89,12 +100,32 @@ class HostSettings:
     request_burst: float = 1000.0
     call_timeout: float = 10.0
     handshake_timeout: float = 10.0
+    sandbox: str = "required"
+    """One of :data:`~klayr_py.plugins.sandbox.SANDBOX_MODES` (config ``plugins.sandbox``)."""
+    storage_quota_mb: int = 64
+    """What each plugin may keep on the node's disk: its storage and its data directory."""
+    storage_quotas_mb: Mapping[str, int] = field(default_factory=dict)
+    """Quotas of particular plugins, by name (the others get ``storage_quota_mb``)."""
+    quota_check_interval: float = 2.0
+    restarts_reset_after: float = 60.0
+    """Seconds a plugin must run without crashing for its restart budget to be whole again."""
+    replay_events: int = 1024
+    """Recent events kept to deliver again to a restarted plugin (from the last it
+    acknowledged)."""
+
+    def __post_init__(self) -> None:
+        if self.sandbox not in SANDBOX_MODES:
+            raise ValueError(f"sandbox must be one of {', '.join(SANDBOX_MODES)}")
+
+    def quota_bytes(self, plugin: str) -> int:
+        """The storage quota of ``plugin`` in bytes."""
+        return self.storage_quotas_mb.get(plugin, self.storage_quota_mb) * _MIB
 
 
 @dataclass
 class PluginStatus:
     """What the host knows of one plugin (``status`` is starting/running/restarting/failed/
-    stopped)."""
+    stopped/refused)."""
 
     spec: PluginSpec
     status: str = "starting"
@@ -105,6 +136,13 @@ class PluginStatus:
     metrics: dict[str, float] = field(default_factory=dict)
     endpoints: list[str] = field(default_factory=list)
     pid: int | None = None
+    reason: str = ""
+    """Why the plugin is refused or failed."""
+    sandboxed: bool = False
+    data_dir_bytes: int = 0
+    """What its data directory held at the last quota check."""
+    acknowledged: int = 0
+    """The sequence number of the last event it said it handled."""
 
 
 class _Running:
@@ -121,6 +159,7 @@ class _Running:
         self.dropped = 0
         self.last_heartbeat = time.monotonic()
         self.kill_reason: str | None = None
+        self.running_since: float | None = None
         self.tokens = burst
         self.refill_at = time.monotonic()
         self.tasks: list[asyncio.Task[Any]] = []
@@ -150,7 +189,12 @@ class PluginHost:
         self.status = {spec.name: PluginStatus(spec) for spec in self.specs}
         self._running: dict[str, _Running] = {}
         self._server: asyncio.AbstractServer | None = None
-        self._storage: Database | None = None
+        self._storage: PluginStorageArea | None = None
+        self._sandbox: Bubblewrap | None = None
+        self._sequence = 0
+        self._recent: deque[tuple[int, str, bytes]] = deque(maxlen=self.settings.replay_events)
+        self._wanted: dict[str, set[str]] = {spec.name: set() for spec in self.specs}
+        self._quota_checked = 0.0
         self._stopping = False
         self._watchdog: asyncio.Task[None] | None = None
         self._restarts: set[asyncio.Task[None]] = set()
@@ -158,17 +202,24 @@ class PluginHost:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Listen on the plugin socket, subscribe to the engine, start every plugin."""
+        """Listen on the plugin socket, subscribe to the engine, start every plugin (each in
+        its sandbox; none at all when the sandbox is required and unavailable)."""
+        refusal = await self._find_sandbox()
+        if refusal is not None:
+            for status in self.status.values():
+                status.status, status.reason = "refused", refusal
+            return
         self.data_path.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
-        self._storage = LevelDB(self.data_path / "plugins.db")
+        database = LevelDB(self.data_path / "plugins.db")
+        self._storage = PluginStorageArea(
+            database, self.settings.quota_bytes, lambda name: self.status[name].data_dir_bytes
+        )
         try:
-            self._server = await asyncio.start_unix_server(
-                self._accept, path=str(self.socket_path)
-            )
+            self._server = await asyncio.start_unix_server(self._accept, path=str(self.socket_path))
         except OSError:
-            self._storage.close()
+            database.close()
             self._storage = None
             raise
         forward_notifications(self.engine, self.publish, self._anyone_wants)
@@ -191,8 +242,34 @@ class PluginHost:
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
         if self._storage is not None:
-            self._storage.close()
+            self._storage.database.close()
             self._storage = None
+
+    async def _find_sandbox(self) -> str | None:
+        """Find bubblewrap as ``settings.sandbox`` asks; the reason to refuse every plugin, if
+        any. Said in the log at start either way."""
+        mode = self.settings.sandbox
+        if not self.specs:
+            return None
+        if mode == "off":
+            _LOGGER.warning("plugins run WITHOUT a sandbox: plugins.sandbox is off")
+            return None
+        try:
+            self._sandbox = await asyncio.to_thread(Bubblewrap.find)
+        except SandboxUnavailableError as error:
+            if mode == "optional":
+                _LOGGER.warning(
+                    "plugins run WITHOUT a sandbox (plugins.sandbox is optional): %s", error
+                )
+                return None
+            reason = (
+                f"no plugin is started: {error}. Install bubblewrap, or set plugins.sandbox "
+                'to "optional" to run plugins without a sandbox'
+            )
+            _LOGGER.error("%s", reason)
+            return reason
+        _LOGGER.info("plugins run in a bubblewrap sandbox (%s)", self._sandbox.executable)
+        return None
 
     async def _shutdown(self, running: _Running, reason: str) -> None:
         status = self.status[running.spec.name]
@@ -224,34 +301,61 @@ class PluginHost:
         config_file = data_dir / "config.json"
         config_file.write_text(json.dumps(spec.config), encoding="utf-8")
         token = secrets.token_hex(16)
+        secrets_env = {
+            "PLUGIN_TOKEN": token,
+            "PLUGIN_ID": spec.name,
+            "PLUGIN_CONFIG_JSON": json.dumps(spec.config),
+        }
+        if self._sandbox is not None:
+            # Paths as the plugin sees them inside its sandbox.
+            plugin_dir, data, socket_path = (
+                Path(PLUGIN_CODE_DIR),
+                Path(PLUGIN_DATA_DIR),
+                PLUGIN_SOCKET,
+            )
+            environment = Bubblewrap.environment(secrets_env)
+        else:
+            plugin_dir, data, socket_path = (
+                spec.plugin_dir.resolve(),
+                data_dir,
+                str(self.socket_path),
+            )
+            environment = {**os.environ, **secrets_env}
         arguments = [
             "--plugin-id", spec.name,
-            "--socket-path", str(self.socket_path),
-            "--data-dir", str(data_dir),
-            "--config-file", str(config_file),
+            "--socket-path", socket_path,
+            "--data-dir", str(data),
+            "--config-file", str(data / config_file.name),
         ]  # fmt: skip
         if spec.executable:
-            command = [str((spec.plugin_dir / spec.entry_point).resolve()), *arguments]
+            command = [str(plugin_dir / spec.entry_point), *arguments]
         else:
             command = [
                 sys.executable, "-m", "klayr_py.plugins.runner", *arguments,
-                "--plugin-dir", str(spec.plugin_dir.resolve()),
+                "--plugin-dir", str(plugin_dir),
                 "--entry-point", spec.entry_point,
                 "--version", spec.version,
             ]  # fmt: skip
-        environment = {**os.environ, "PLUGIN_TOKEN": token, "PLUGIN_ID": spec.name}
-        environment["PLUGIN_CONFIG_JSON"] = json.dumps(spec.config)
+        if self._sandbox is not None:
+            policy = SandboxPolicy(
+                plugin_dir=spec.plugin_dir,
+                data_dir=data_dir,
+                socket_path=self.socket_path,
+                network="network" in spec.capabilities,
+            )
+            command = self._sandbox.wrap(command, policy)
         running = _Running(spec, token, self.settings.event_buffer, self.settings.request_burst)
         self._running[spec.name] = running
         status = self.status[spec.name]
         status.status = "starting"
+        status.sandboxed = self._sandbox is not None
         try:
             running.process = await asyncio.create_subprocess_exec(
                 *command,
                 cwd=str(data_dir),
                 env=environment,
                 stdin=asyncio.subprocess.DEVNULL,
-                preexec_fn=_limits(spec),
+                preexec_fn=_limits(spec, self.settings.quota_bytes(spec.name)),
             )
         except OSError as error:
             _LOGGER.error("plugin %s could not start: %s", spec.name, error)
@@ -264,6 +368,8 @@ class PluginHost:
     async def _wait_exit(self, running: _Running) -> None:
         assert running.process is not None
         code = await running.process.wait()
+        if self.status[running.spec.name].sandboxed and code > 128:
+            code = 128 - code  # bwrap exits 128 + n when signal n killed the plugin
         if self._stopping or self.status[running.spec.name].status == "stopped":
             return
         reason = running.kill_reason or f"exited with code {code}"
@@ -286,13 +392,12 @@ class PluginHost:
             self.rpc.publish("pluginCrashed", payload)
         if status.restarts >= self.settings.max_restarts:
             status.status = "failed"
+            status.reason = reason
             _LOGGER.error(
                 "plugin %s failed %d times; not restarting it", spec.name, status.restarts + 1
             )
             return
-        delay = min(
-            self.settings.backoff_initial * 2**status.restarts, self.settings.backoff_max
-        )
+        delay = min(self.settings.backoff_initial * 2**status.restarts, self.settings.backoff_max)
         status.restarts += 1
         status.status = "restarting"
         task = asyncio.create_task(self._restart_later(spec, delay))
@@ -312,15 +417,48 @@ class PluginHost:
                     running.process.send_signal(signal.SIGKILL)
 
     async def _watch(self) -> None:
-        """Stop plugins that stopped sending heartbeats."""
+        """Stop plugins that stopped sending heartbeats or outgrew their storage quota; give
+        a plugin that ran long enough without crashing its restart budget back."""
         while True:
             await asyncio.sleep(self.settings.heartbeat_interval)
             now = time.monotonic()
+            check_quota = now - self._quota_checked >= self.settings.quota_check_interval
+            if check_quota:
+                self._quota_checked = now
             for running in list(self._running.values()):
-                status = self.status[running.spec.name].status
+                status = self.status[running.spec.name]
                 silent = now - running.last_heartbeat
-                if status in ("running", "starting") and silent > self.settings.heartbeat_timeout:
+                if status.status not in ("running", "starting"):
+                    continue
+                if silent > self.settings.heartbeat_timeout:
                     self._kill(running, f"missed heartbeats for {silent:.1f} s")
+                    continue
+                if check_quota:
+                    await self._check_quota(running)
+                since = running.running_since
+                stable = since is not None and now - since >= self.settings.restarts_reset_after
+                if stable and status.restarts and running.kill_reason is None:
+                    _LOGGER.info(
+                        "plugin %s ran %.0f s without crashing: its restart budget is whole",
+                        running.spec.name,
+                        now - (since or now),
+                    )
+                    status.restarts = 0
+
+    async def _check_quota(self, running: _Running) -> None:
+        name = running.spec.name
+        status = self.status[name]
+        status.data_dir_bytes = await asyncio.to_thread(
+            _directory_bytes, self._plugin_data_dir(running.spec)
+        )
+        stored = self._storage.used(name) if self._storage is not None else 0
+        quota = self.settings.quota_bytes(name)
+        if status.data_dir_bytes + stored > quota:
+            self._kill(
+                running,
+                f"exceeded its storage quota: {status.data_dir_bytes} bytes in its data "
+                f"directory and {stored} in its storage, of {quota} (plugins.storageQuotaMb)",
+            )
 
     # -- connections --------------------------------------------------------------------------
 
@@ -354,7 +492,7 @@ class PluginHost:
         welcome.welcome.config_json = json.dumps(spec.config)
         welcome.welcome.heartbeat_interval_ms = int(self.settings.heartbeat_interval * 1000)
         await connection.send(welcome)
-        running.last_heartbeat = time.monotonic()
+        running.last_heartbeat = running.running_since = time.monotonic()
         self.status[spec.name].status = "running"
         running.connected.set()
         sender = asyncio.create_task(self._send_events(running))
@@ -402,27 +540,66 @@ class PluginHost:
     # -- events -------------------------------------------------------------------------------
 
     def publish(self, topic: str, payload: Any) -> None:
-        """Queue ``topic`` for every subscribed plugin; a full buffer drops it (never blocks)."""
-        frame: bytes | None = None
+        """Queue ``topic`` for every subscribed plugin; a full buffer drops it (never blocks).
+
+        Every event some plugin subscribed to gets the next sequence number (the Envelope's
+        ``id``) and is kept among the last ``replay_events``, so that a plugin that restarts
+        gets again, when it subscribes, those after the last it acknowledged."""
+        if not self._anyone_wants(topic):
+            return
+        self._sequence += 1
+        envelope = Envelope(id=self._sequence)
+        envelope.event.topic = topic
+        envelope.event.payload_json = json.dumps(payload)
+        try:
+            frame = encode_envelope(envelope)
+        except FrameError:
+            _LOGGER.warning("event %s is too large for plugins; not sent", topic)
+            return
+        self._recent.append((self._sequence, topic, frame))
         for running in self._running.values():
-            if running.connection is None or not self._wants(running, topic):
+            if running.connection is not None and self._wants(running, topic):
+                self._enqueue(running, frame)
+
+    def _enqueue(self, running: _Running, frame: bytes) -> None:
+        try:
+            running.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            running.dropped += 1
+
+    def _subscribe(self, running: _Running, topics: list[str]) -> None:
+        """Add ``topics``; queue the kept events they match that the plugin has not
+        acknowledged and did not already get on this connection."""
+        before = set(running.subscriptions)
+        added = [topic for topic in topics if topic not in before]
+        running.subscriptions.update(topics)
+        self._wanted[running.spec.name].update(topics)
+        acknowledged = self.status[running.spec.name].acknowledged
+        for sequence, topic, frame in self._recent:
+            if sequence <= acknowledged:
                 continue
-            if frame is None:
-                envelope = Envelope()
-                envelope.event.topic = topic
-                envelope.event.payload_json = json.dumps(payload)
-                try:
-                    frame = encode_envelope(envelope)
-                except FrameError:
-                    _LOGGER.warning("event %s is too large for plugins; not sent", topic)
-                    return
-            try:
-                running.outbox.put_nowait(frame)
-            except asyncio.QueueFull:
-                running.dropped += 1
+            if any(topic_matches(t, topic) for t in added) and not any(
+                topic_matches(t, topic) for t in before
+            ):
+                self._enqueue(running, frame)
+
+    def _acknowledge(self, running: _Running, params: dict[str, Any]) -> dict[str, int]:
+        sequence = params.get("sequence")
+        if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
+            raise RpcError(-32602, "params.sequence must be an event sequence number")
+        status = self.status[running.spec.name]
+        status.acknowledged = max(status.acknowledged, min(sequence, self._sequence))
+        return {"acknowledged": status.acknowledged}
 
     def _anyone_wants(self, topic: str) -> bool:
-        return any(self._wants(running, topic) for running in self._running.values())
+        """Someone subscribed to ``topic``: a running plugin, or one that will be restarted
+        (and must get the event then)."""
+        return any(
+            topic_matches(wanted, topic)
+            for name, topics in self._wanted.items()
+            if self.status[name].status not in ("failed", "stopped", "refused")
+            for wanted in topics
+        )
 
     @staticmethod
     def _wants(running: _Running, topic: str) -> bool:
@@ -510,7 +687,7 @@ class PluginHost:
             return "register_rpc_endpoint"
         if method == "plugin_call":
             return "call_plugin"
-        if method == "metrics_report":
+        if method in ("metrics_report", _ACKNOWLEDGE):
             return None
         if self.methods.is_registered(method):
             return "call_plugin"  # another plugin's endpoint, whatever its name looks like
@@ -529,12 +706,16 @@ class PluginHost:
             if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
                 raise RpcError(-32602, "params.topics must be a list of event names")
             if method == "subscribe":
-                running.subscriptions.update(topics)
+                self._subscribe(running, topics)
             else:
                 running.subscriptions.difference_update(topics)
+                self._wanted[spec.name].difference_update(topics)
             return {"topics": sorted(running.subscriptions)}
+        if method == _ACKNOWLEDGE:
+            return self._acknowledge(running, params)
         if method.startswith("storage_"):
-            return self._storage_request(spec, method, params)
+            assert self._storage is not None
+            return self._storage.handle(spec.name, method, params)
         if method == "rpc_register":
             return self._register_endpoints(spec, params)
         if method == "plugin_call":
@@ -555,45 +736,6 @@ class PluginHost:
         if asyncio.iscoroutine(result):
             result = await result
         return result
-
-    # -- storage ------------------------------------------------------------------------------
-
-    def _storage_request(self, spec: PluginSpec, method: str, params: dict[str, Any]) -> Any:
-        storage = self._storage
-        assert storage is not None
-        prefix = spec.name.encode() + b"\x00"
-        key = params.get("key", params.get("prefix", ""))
-        if not isinstance(key, str):
-            raise RpcError(-32602, "storage keys are strings")
-        if method == "storage_get":
-            value = storage.get_or_none(prefix + key.encode())
-            return None if value is None else value.decode()
-        if method == "storage_set":
-            value = params.get("value")
-            if not isinstance(value, str):
-                raise RpcError(-32602, "storage values are strings")
-            if len(value) > 1 << 20:
-                raise RpcError(-32602, "storage values are limited to 1 MiB")
-            storage.set(prefix + key.encode(), value.encode())
-            return None
-        if method == "storage_delete":
-            storage.delete(prefix + key.encode())
-            return None
-        if method == "storage_list":
-            start = prefix + key.encode()
-            after = params.get("after")
-            low = prefix + after.encode() + b"\x00" if isinstance(after, str) else start
-            items: list[list[str]] = []
-            size = 0
-            for found, value in storage.iterate(
-                gte=low, lte=start + b"\xff" * 8, limit=_MAX_LIST_ITEMS
-            ):
-                size += len(found) + len(value)
-                if items and size > _MAX_LIST_BYTES:
-                    break  # the caller asks again with "after" the last key it got
-                items.append([found[len(prefix) :].decode(), value.decode()])
-            return items
-        raise RpcError(-32601, f"unknown storage method {method}")
 
     # -- plugin endpoints ---------------------------------------------------------------------
 
@@ -648,14 +790,25 @@ def _forget(tasks: list[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], Non
     return remove
 
 
-def _limits(spec: PluginSpec) -> Callable[[], None] | None:
-    """rlimits for the plugin process (applied in the child before it runs)."""
-    if spec.memory_mb is None and spec.cpu_seconds is None and spec.open_files is None:
-        return None
+def _directory_bytes(directory: Path) -> int:
+    """Bytes of the files under ``directory`` (as allocated on disk, so sparse files count what
+    they use; links are not followed)."""
+    total = 0
+    for folder, _folders, files in os.walk(directory):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(folder, name)).st_blocks * 512
+    return total
+
+
+def _limits(spec: PluginSpec, file_bytes: int) -> Callable[[], None]:
+    """rlimits for the plugin process (applied in the child before it runs): the manifest's,
+    and no file larger than the storage quota (a write beyond fails with EFBIG)."""
 
     def apply() -> None:
         import resource
 
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
         if spec.memory_mb is not None:
             size = spec.memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size, size))

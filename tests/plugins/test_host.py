@@ -170,7 +170,8 @@ def test_events_for_a_slow_plugin_are_dropped_and_counted_never_blocking(tmp_pat
 
             async def lag_recorded() -> bool:
                 storage = node.host._storage
-                return storage is not None and storage.get_or_none(b"sleeper\x00lagged") is not None
+                lagged = b"sleeper\x00lagged"
+                return storage is not None and storage.database.get_or_none(lagged) is not None
 
             await node.wait_for(lag_recorded, timeout=20)
             assert status.status == "running"
