@@ -26,7 +26,7 @@ def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(
             await node.wait_for(lambda: status.endpoints)
             node.forge(["before the kill"])
             await node.wait_for(lambda: _counted(node, 1))
-            await node.wait_for(lambda: status.acknowledged == node.host._sequence)
+            await node.wait_for(lambda: status.acknowledged == node.host.events.sequence)
             first_pid = status.pid
             assert first_pid is not None
             os.kill(first_pid, signal.SIGKILL)
@@ -38,7 +38,7 @@ def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(
             await node.wait_for(lambda: _counted(node, 8))
             await asyncio.sleep(0.5)  # nothing more arrives: no hello counted twice either
             assert await _top_count(node) == 8
-            assert status.acknowledged == node.host._sequence
+            assert status.acknowledged == node.host.events.sequence
 
     asyncio.run(scenario())
 
