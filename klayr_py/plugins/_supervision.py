@@ -97,8 +97,9 @@ class Supervisor:
         self.host.endpoints.unregister(running.spec)
 
     async def watch(self) -> None:
-        """Stop plugins that stopped sending heartbeats or outgrew their storage quota; give
-        a plugin that ran long enough without crashing its restart budget back."""
+        """Stop plugins that did not connect within ``handshake_timeout``, stopped sending
+        heartbeats or outgrew their storage quota; give a plugin that ran long enough without
+        crashing its restart budget back."""
         settings = self.host.settings
         while True:
             await asyncio.sleep(settings.heartbeat_interval)
@@ -111,6 +112,12 @@ class Supervisor:
                 if status.status not in ("running", "starting"):
                     continue
                 silent = now - running.last_heartbeat
+                if running.connection is None:
+                    # Not connected yet: starting (a sandbox, an interpreter, imports) on a
+                    # loaded machine may take longer than a heartbeat interval.
+                    if silent > settings.handshake_timeout:
+                        self.kill(running, f"did not connect within {silent:.1f} s")
+                    continue
                 if silent > settings.heartbeat_timeout:
                     self.kill(running, f"missed heartbeats for {silent:.1f} s")
                     continue

@@ -71,3 +71,28 @@ def test_a_plugin_that_runs_stably_between_crashes_gets_its_restart_budget_back(
             assert all(reason == "exited with code 3" for reason in status.crashes)
 
     asyncio.run(scenario())
+
+
+def test_a_plugin_that_never_connects_is_stopped_after_the_handshake_timeout(
+    tmp_path: Path,
+) -> None:
+    """Starting is judged by ``handshake_timeout``, not by the (shorter) heartbeat timeout: a
+    slow start on a loaded machine is not a missed heartbeat."""
+    spec = PluginSpec(
+        name="silent",
+        version="0.1.0",
+        plugin_dir=FIXTURES / "silent",
+        entry_point="run.sh",
+        executable=True,
+    )
+    settings = replace(FAST, heartbeat_timeout=0.5, handshake_timeout=2.0, max_restarts=0)
+
+    async def scenario() -> None:
+        async with running_node(tmp_path, [spec], settings=settings) as node:
+            status = node.host.status["silent"]
+            started = asyncio.get_running_loop().time()
+            await node.wait_for(lambda: status.status == "failed")
+            assert asyncio.get_running_loop().time() - started >= 2.0
+            assert status.crashes[0].startswith("did not connect within 2.")
+
+    asyncio.run(scenario())
