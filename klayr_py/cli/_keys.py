@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
@@ -15,6 +14,7 @@ from klayr_py.crypto.ed import (
     get_private_key_from_phrase_and_path,
     get_public_key_from_private_key,
 )
+from klayr_py.node.secret_file import write_secret_file
 
 __all__ = ["keys", "private_key_from_passphrase"]
 
@@ -78,5 +78,5 @@ def create(passphrase: str, key_derivation_path: str | None, output: str | None)
     private_key = private_key_from_passphrase(passphrase, key_derivation_path)
     value = {"keys": [keys_json(private_key, key_derivation_path)]}
     if output:
-        Path(output).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+        write_secret_file(output, json.dumps(value, indent=2) + "\n")  # private key: 0600
     echo_json(value)

@@ -300,6 +300,10 @@ class Application:
                 heartbeat_timeout=settings.heartbeat_timeout,
                 max_restarts=settings.max_restarts,
                 event_buffer=settings.event_buffer,
+                sandbox=settings.sandbox,
+                storage_quota_mb=settings.storage_quota_mb,
+                storage_quotas_mb=dict(settings.storage_quotas),
+                restarts_reset_after=settings.restarts_reset_after,
             ),
         )
 

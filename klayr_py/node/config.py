@@ -178,6 +178,16 @@ class PluginsConfig(_Section):
     """Restarts after crashes before a plugin is given up."""
     event_buffer: int = Field(default=256, ge=1)
     """Events waiting for a slow plugin before further ones are dropped (and counted)."""
+    sandbox: Literal["required", "optional", "off"] = "required"
+    """``required``: every plugin runs in a bubblewrap sandbox, and none runs where bubblewrap
+    is unavailable; ``optional`` (the operator's explicit opt-out): sandboxed when possible,
+    otherwise unconfined, with a warning; ``off``: never sandboxed."""
+    storage_quota_mb: int = Field(default=64, ge=1)
+    """MiB each plugin may keep on the node's disk (its storage and its data directory)."""
+    storage_quotas: dict[str, pydantic.PositiveInt] = Field(default_factory=dict)
+    """Quotas in MiB of particular plugins, by name, instead of ``storageQuotaMb``."""
+    restarts_reset_after: float = Field(default=60.0, gt=0)
+    """Seconds a plugin must run without crashing for its restart budget to be whole again."""
 
     def config_for(self, name: str) -> dict[str, Any]:
         """The configuration given for plugin ``name`` (``{}`` if none)."""

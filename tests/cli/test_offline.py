@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import click
@@ -50,6 +51,7 @@ def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
     assert entry["publicKey"] == ACCOUNT.public_key.hex()
     assert entry["plain"]["generatorPrivateKey"] == ACCOUNT.private_key.hex()
     assert json.loads(out.read_text()) == {"keys": [entry]}
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
     derived = CliRunner().invoke(
         cli,
         ["keys", "create", "--key-derivation-path", "m/44'/134'/0'"],
@@ -86,6 +88,7 @@ def test_genesis_create_is_deterministic(tmp_path: Path) -> None:
     assert report["genesisBlockID"] == block.id.hex()
     assert len(report["accounts"]) == 3 and len(report["validators"]) == 2
     assert len(json.loads((tmp_path / "keys.json").read_text())["keys"]) == 2
+    assert stat.S_IMODE((tmp_path / "keys.json").stat().st_mode) == 0o600  # private keys inside
     again = CliRunner().invoke(cli, args)
     assert json.loads(again.output)["genesisBlockID"] == report["genesisBlockID"]
 

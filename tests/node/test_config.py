@@ -97,3 +97,21 @@ def test_unreadable_files_fail_clearly(tmp_path: Path, content: str, expected: s
 def test_a_missing_file_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.json")
+
+
+def test_plugins_are_sandboxed_with_a_storage_quota_unless_the_operator_says_otherwise() -> None:
+    plugins = ApplicationConfig().plugins
+    assert (plugins.sandbox, plugins.storage_quota_mb, plugins.storage_quotas) == (
+        "required",
+        64,
+        {},
+    )
+    chosen = ApplicationConfig.from_dict(
+        {"plugins": {"sandbox": "optional", "storageQuotas": {"hello-stats": 256}}}
+    ).plugins
+    assert chosen.sandbox == "optional" and chosen.storage_quotas == {"hello-stats": 256}
+    assert chosen.configs == {}  # settings, not a plugin's configuration
+    with pytest.raises(ConfigError, match=r"plugins\.sandbox"):
+        ApplicationConfig.from_dict({"plugins": {"sandbox": "sometimes"}})
+    with pytest.raises(ConfigError, match=r"plugins\.storageQuotas\.hello-stats"):
+        ApplicationConfig.from_dict({"plugins": {"storageQuotas": {"hello-stats": 0}}})

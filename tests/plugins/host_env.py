@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from klayr_py.node.application import Application
 from klayr_py.node.engine import Engine
 from klayr_py.node.rpc import RpcMethods
 from klayr_py.plugins.host import HostSettings, PluginHost, PluginSpec
+from klayr_py.plugins.sandbox import Bubblewrap, SandboxUnavailableError
 from tests.node.dev_chain import ACCOUNTS, VALIDATORS, create_chain, hello, make_app, slot_timestamp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,11 +97,40 @@ def hello_stats_spec(**changes: Any) -> PluginSpec:
     return PluginSpec(**values)
 
 
+@functools.cache
+def _bubblewrap_problem() -> str | None:
+    if shutil.which("bwrap") is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        install = ["apt-get", "install", "-y", "-qq", "bubblewrap"]
+        if subprocess.run(install, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True, check=False)
+            subprocess.run(install, capture_output=True, check=False)
+    try:
+        Bubblewrap.find()
+    except SandboxUnavailableError as error:
+        return str(error)
+    return None
+
+
+def require_bubblewrap() -> None:
+    """Install bubblewrap when missing (as root, through apt-get); skip the test, with the
+    reason, only where it cannot run at all."""
+    problem = _bubblewrap_problem()
+    if problem is not None:
+        pytest.skip(f"the plugin sandbox cannot run here: {problem}")
+
+
 @asynccontextmanager
 async def running_node(
-    tmp: Path, specs: Sequence[PluginSpec], settings: HostSettings = FAST
+    tmp: Path,
+    specs: Sequence[PluginSpec],
+    settings: HostSettings = FAST,
+    *,
+    check_sandbox: bool = True,
 ) -> AsyncIterator[Node]:
-    """A started engine and plugin host over a dev chain in ``tmp``."""
+    """A started engine and plugin host over a dev chain in ``tmp`` (skipped where the
+    sandbox ``settings`` ask for cannot run, unless ``check_sandbox`` is false)."""
+    if check_sandbox and settings.sandbox != "off":
+        require_bubblewrap()
     create_chain(tmp)
     app = make_app(tmp)
     engine = app.start()

@@ -157,7 +157,7 @@ def test_events_for_a_slow_plugin_are_dropped_and_counted_never_blocking(tmp_pat
         spec = _spec("sleeper", "Sleeper", "subscribe_events", "plugin_storage")
         async with running_node(tmp_path, [spec]) as node:
             status = node.host.status["sleeper"]
-            running = node.host._running["sleeper"]
+            running = node.host.running["sleeper"]
             await node.wait_for(lambda: "bulk" in running.subscriptions)
             payload = {"blob": "x" * 100_000}
             loop = asyncio.get_running_loop()
@@ -169,8 +169,9 @@ def test_events_for_a_slow_plugin_are_dropped_and_counted_never_blocking(tmp_pat
             await node.wait_for(lambda: status.dropped_events > 0, timeout=20)
 
             async def lag_recorded() -> bool:
-                storage = node.host._storage
-                return storage is not None and storage.get_or_none(b"sleeper\x00lagged") is not None
+                storage = node.host.storage
+                lagged = b"sleeper\x00lagged"
+                return storage is not None and storage.database.get_or_none(lagged) is not None
 
             await node.wait_for(lag_recorded, timeout=20)
             assert status.status == "running"

@@ -475,7 +475,7 @@ def test_capabilities() -> None:
     every = [capability.value for capability in Capability]
     assert every == ["read_chain", "read_state", "read_txpool", "subscribe_events",
                      "send_transactions", "register_rpc_endpoint", "plugin_storage",
-                     "call_plugin"]  # fmt: skip
+                     "call_plugin", "network"]  # fmt: skip
     assert manifest(capabilities=repr(every).replace("'", '"')).capabilities == tuple(Capability)
     lines = problems(capabilities='["fly", "read_chain", "read_chain", 3, "fly"]')
     assert lines[0].startswith("capabilities[0]: unknown capability 'fly' (known: read_chain, ")
