@@ -37,6 +37,7 @@ from klayr_py.node.genesis import (
 )
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcMethods, RpcServer
+from klayr_py.node.rpc.zmq_ipc import ZmqIpcServer
 from klayr_py.state_machine import StateMachine
 from klayr_py.state_machine.parallel_roots import parallel_roots_pay_off
 
@@ -230,6 +231,7 @@ class Application:
         self._stopping = asyncio.Event()
         methods = self.rpc_methods()
         rpc: RpcServer | None = None
+        zmq_ipc: ZmqIpcServer | None = None
         plugins: PluginHost | None = None
         try:  # one clean-up path, whether start-up or the loop fails or a signal arrives
             rpc = self.rpc_server(methods)
@@ -238,6 +240,9 @@ class Application:
                     await rpc.start()
                 except OSError as error:
                     raise KlayrError(f"cannot start the RPC server: {error}") from None
+            zmq_ipc = self.zmq_ipc_server(methods)
+            if zmq_ipc is not None:
+                await zmq_ipc.start()
             plugins = self.plugin_host(methods, rpc)
             if plugins is not None:
                 await plugins.start()
@@ -250,6 +255,8 @@ class Application:
         finally:
             if plugins is not None:
                 await plugins.stop()
+            if zmq_ipc is not None:
+                await zmq_ipc.stop()
             if rpc is not None:
                 await rpc.stop()
             self.close()
@@ -318,6 +325,16 @@ class Application:
             port=self.config.rpc.port,
             ipc_path=self.ipc_path,
         )
+        server.attach(engine)
+        return server
+
+    def zmq_ipc_server(self, methods: RpcMethods | None = None) -> ZmqIpcServer | None:
+        """Klayr's ZeroMQ IPC sockets under ``<dataPath>/tmp/sockets`` when ``rpc.modes`` has
+        ``ipc``: what ``@klayr/api-client``'s ``createIPCClient`` and Klayr Commander use."""
+        if "ipc" not in self.config.rpc.modes:
+            return None
+        engine = self._require_engine()
+        server = ZmqIpcServer(methods or self.rpc_methods(), self.data_path)
         server.attach(engine)
         return server
 
