@@ -109,6 +109,16 @@ class SyncAPIClient:
         """``auth_getAuthAccount``."""
         return self._run(self.client.get_auth_account(address))
 
+    def verify_chain(
+        self, chain_id: str, genesis_block_id: str | None = None, *, expected_by: str = "you"
+    ) -> None:
+        """See :meth:`APIClient.verify_chain`."""
+        self._run(self.client.verify_chain(chain_id, genesis_block_id, expected_by=expected_by))
+
+    def next_nonce(self, address: str) -> int:
+        """See :meth:`APIClient.next_nonce`."""
+        return self._run(self.client.next_nonce(address))
+
     def create_transaction(
         self,
         module: str,

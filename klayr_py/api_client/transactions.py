@@ -23,6 +23,7 @@ __all__ = [
     "decode_params",
     "encode_params",
     "parse_private_key",
+    "unknown_properties",
 ]
 
 _MAX_FEE_ROUNDS = 8
@@ -59,11 +60,37 @@ def command_params_schema(metadata: Mapping[str, Any], module: str, command: str
     return schema
 
 
+def unknown_properties(schema: Mapping[str, Any], value: Any, path: str = "") -> list[str]:
+    """The paths of properties in ``value`` that ``schema`` does not declare (``a.b``,
+    ``items[2].c``): the codec would drop them silently, so the user would never know."""
+    found: list[str] = []
+    if schema.get("type") == "object" and isinstance(value, Mapping):
+        properties = schema.get("properties", {})
+        for key in value:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in properties:
+                found.append(where)
+            else:
+                found.extend(unknown_properties(properties[key], value[key], where))
+    elif schema.get("type") == "array" and isinstance(value, list):
+        items = schema.get("items", {})
+        for index, item in enumerate(value):
+            found.extend(unknown_properties(items, item, f"{path}[{index}]"))
+    return found
+
+
 def encode_params(schema: Mapping[str, Any], params_json: Mapping[str, Any]) -> bytes:
     """Params in Klayr's JSON form (hex bytes, Klayr32 addresses, decimal strings) -> bytes,
-    validated against the schema (unknown keys are dropped by the codec, missing ones refused)."""
+    validated against the schema; a property the schema does not declare is refused by name
+    (the codec would drop it)."""
     if not isinstance(params_json, Mapping):
         raise APIClientError("the params must be a JSON object")
+    unknown = unknown_properties(schema, params_json)
+    if unknown:
+        declared = ", ".join(schema.get("properties", {})) or "none"
+        names = ", ".join(f"'{name}'" for name in unknown)
+        noun = "property" if len(unknown) == 1 else "properties"
+        raise APIClientError(f"invalid params: unknown {noun} {names} (declared: {declared})")
     try:
         value = codec.from_json(schema, params_json)
         validator.validate(schema, value)  # as Klayr's api-client: the node would refuse it

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from klayr_py.api_client import (
+    RpcClientError,
+    SyncAPIClient,
     build_transaction,
     command_params_schema,
     decode_params,
@@ -15,17 +18,9 @@ from klayr_py.api_client import (
     parse_private_key,
 )
 from klayr_py.chain import Transaction
-from klayr_py.cli._common import (
-    app_options,
-    connect_node,
-    echo_json,
-    load_app,
-    node_options,
-    node_options_with_app,
-    parse_json_object,
-    read_config,
-)
+from klayr_py.cli._common import app_options, echo_json, load_app, parse_json_object, read_config
 from klayr_py.cli._keys import private_key_from_passphrase
+from klayr_py.cli._target import NodeTarget, connect_node, node_options, node_options_with_app
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import KlayrError
 
@@ -43,7 +38,7 @@ def endpoint() -> None:
 @node_options
 @click.argument("name")
 @click.argument("params_json", default="{}")
-def invoke(node: str, name: str, params_json: str) -> None:
+def invoke(node: NodeTarget, name: str, params_json: str) -> None:
     """Call endpoint NAME with PARAMS_JSON (a JSON object) and print the result.
 
     \b
@@ -63,7 +58,7 @@ def block() -> None:
 @block.command("get")
 @node_options
 @click.argument("height_or_id")
-def get(node: str, height_or_id: str) -> None:
+def get(node: NodeTarget, height_or_id: str) -> None:
     """Print the block at a height, with an ID (64 hex digits), or the last one ("last").
 
     \b
@@ -137,10 +132,14 @@ def transaction() -> None:
     is_flag=True,
     help="Do not ask the node: schemas from --app/--config, needs --chain-id and --nonce.",
 )
-@click.option("--chain-id", metavar="HEX", help="The chain ID (with --offline).")
-@click.option("--send", is_flag=True, help="Also post it to the node.")
+@click.option(
+    "--chain-id",
+    metavar="HEX",
+    help="With --offline, the chain to sign for; otherwise the chain the node must run.",
+)
+@click.option("--send", is_flag=True, help="Also post it to the node and say what it did.")
 def create(
-    node: str,
+    node: NodeTarget,
     config_path: str | None,
     app_spec: str | None,
     passphrase: str | None,
@@ -204,6 +203,8 @@ def create(
             raise click.UsageError("--send needs the node: leave out --offline")
         _transaction_output(tx, schema)
         return
+    if chain_id is not None:
+        node = replace(node, chain_id=_chain_id(chain_id).hex(), expected_by="--chain-id")
     with connect_node(node) as client:
         schema = command_params_schema(client.get_metadata(), module, command)
         if key is not None:
@@ -212,8 +213,7 @@ def create(
             assert public_key is not None
             info = client.get_node_info()
             if nonce is None:
-                account = client.get_auth_account(get_klayr32_address_from_public_key(public_key))
-                nonce = int(account["nonce"])
+                nonce = client.next_nonce(get_klayr32_address_from_public_key(public_key))
             min_fee = int(info.get("genesis", {}).get("minFeePerByte", 1000))
             tx = _build(
                 module,
@@ -226,9 +226,36 @@ def create(
                 public_key,
                 fee,
             )
-        if send:
-            client.send_transaction(tx)
         _transaction_output(tx, schema)
+        if send:
+            _send(client, tx)
+
+
+def _send(client: SyncAPIClient, tx: Transaction) -> str:
+    """Post ``tx`` and tell the user what the node did with it, on stderr (stdout stays JSON);
+    its ID."""
+    try:
+        transaction_id = client.send_transaction(tx)
+    except RpcClientError as error:
+        raise KlayrError(
+            f"the node refused transaction {tx.id.hex()} (nonce {tx.nonce}): {error.message}"
+        ) from None
+    click.echo(
+        f"transaction {transaction_id} (nonce {tx.nonce}) accepted into the pool; "
+        "it is final once a block includes it",
+        err=True,
+    )
+    return transaction_id
+
+
+def _chain_id(text: str) -> bytes:
+    try:
+        chain = bytes.fromhex(text)
+    except ValueError:
+        raise click.BadParameter("not hex", param_hint="--chain-id") from None
+    if len(chain) != 4:
+        raise click.BadParameter("must be 4 bytes (8 hex digits)", param_hint="--chain-id")
+    return chain
 
 
 def _build(
@@ -242,12 +269,7 @@ def _build(
     public_key: bytes | None,
     fee: int | None,
 ) -> Transaction:
-    try:
-        chain = bytes.fromhex(chain_id)
-    except ValueError:
-        raise click.BadParameter("not hex", param_hint="--chain-id") from None
-    if len(chain) != 4:
-        raise click.BadParameter("must be 4 bytes (8 hex digits)", param_hint="--chain-id")
+    chain = _chain_id(chain_id)
     return build_transaction(
         module=module,
         command=command,
@@ -276,7 +298,7 @@ def _decode_transaction(text: str) -> Transaction:
 @click.argument("transaction_hex", metavar="HEX")
 @click.option("--chain-id", metavar="HEX", help="The chain ID [default: the node's].")
 def sign(
-    node: str,
+    node: NodeTarget,
     passphrase: str | None,
     private_key: str | None,
     key_derivation_path: str | None,
@@ -307,12 +329,12 @@ def sign(
 @transaction.command("send")
 @node_options
 @click.argument("transaction_hex", metavar="HEX")
-def send_command(node: str, transaction_hex: str) -> None:
-    """Post the signed transaction HEX to the node's pool; prints its ID.
+def send_command(node: NodeTarget, transaction_hex: str) -> None:
+    """Post the signed transaction HEX to the node's pool; prints its ID and what the node did.
 
     \b
     klayr-py transaction send 0a0568656c6c6f...
     """
     tx = _decode_transaction(transaction_hex)
     with connect_node(node) as client:
-        echo_json({"transactionId": client.send_transaction(tx)})
+        echo_json({"transactionId": _send(client, tx)})

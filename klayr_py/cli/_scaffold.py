@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -150,6 +151,18 @@ def add_command(root: Path, package: str, module: str, name: str) -> Path:
     return path
 
 
+def new_dev_chain_id() -> str:
+    """A fresh dev chain ID: Klayr's dev network byte (04), then 3 random bytes.
+
+    Random (not derived from the name) so that two projects of the same name differ too; never
+    04000000, the chain ID of the hello example and of ``--dev``.
+    """
+    while True:
+        local = secrets.token_bytes(3)
+        if local != bytes(3):
+            return (b"\x04" + local).hex()
+
+
 def _config(block_time: int, chain_id: str, port: int) -> dict[str, Any]:
     return {
         "system": {"dataPath": "../data", "logLevel": "info", "keepEventsForHeights": 300},
@@ -171,12 +184,17 @@ def _config(block_time: int, chain_id: str, port: int) -> dict[str, Any]:
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False))
 @click.option("--name", help="The project's Python package [default: from PATH].")
-@click.option("--chain-id", default="04000000", show_default=True, help="4 bytes, hex.")
+@click.option(
+    "--chain-id",
+    metavar="HEX",
+    help="4 bytes, hex [default: 04 (Klayr's dev network byte) and 3 random bytes, so that "
+    "no two projects share a chain ID].",
+)
 @click.option("--block-time", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--port", default=7887, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--accounts", default=2, show_default=True, help="Funded dev accounts.")
 def init(
-    path: str, name: str | None, chain_id: str, block_time: int, port: int, accounts: int
+    path: str, name: str | None, chain_id: str | None, block_time: int, port: int, accounts: int
 ) -> None:
     """Create a new application project in PATH (an empty or new folder).
 
@@ -189,8 +207,10 @@ def init(
     root = Path(path)
     if root.exists() and any(root.iterdir()):
         raise ConfigError(f"{root} is not empty")
+    if chain_id is None:
+        chain_id = new_dev_chain_id()
     package = _package_name(name or root.resolve().name)
-    values = {"pkg": package, "project": root.resolve().name}
+    values = {"pkg": package, "project": root.resolve().name, "chain_id": chain_id}
     root.mkdir(parents=True, exist_ok=True)
     (root / PROJECT_FILE).write_text(json.dumps({"package": package}) + "\n", encoding="utf-8")
     _write(
@@ -225,6 +245,7 @@ def init(
         {
             "project": str(root),
             "package": package,
+            "chainID": chain_id,
             "genesisBlockID": block.id.hex(),
             "accounts": [
                 {"address": a.klayr32_address, "passphrase": a.passphrase} for a in funded

@@ -367,6 +367,8 @@ $$ python -m pytest tests
 - `config/config.json`: the node's configuration (paths relative to `config/`);
   `config/genesis_block.blob` and `config/dev-validators.json` are a dev chain whose accounts use
   the public passphrases `klayr_py dev account 0`, `1`: never give them anything of value.
+- Commands run in this folder find this project's node from `config/config.json` and refuse a
+  node that runs another chain (chain ID `$chain_id`, or another genesis block).
 - `klayr-py generate module NAME`, `klayr-py generate command MODULE NAME` add code.
 - `klayr-py genesis create` makes a new genesis block (delete `data/` afterwards).
 """

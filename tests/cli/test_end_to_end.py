@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -122,6 +123,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, in
         )
     )
     assert report["package"] == "e2e_chain"
+    assert re.fullmatch(r"04[0-9a-f]{6}", report["chainID"]) and report["chainID"] != "04000000"
+    config = json.loads((root / "config" / "config.json").read_text())
+    assert config["genesis"]["chainID"] == report["chainID"]
     assert (
         "created e2e_chain/modules/nft/module.py"
         in klayr_py("generate", "module", "nft", cwd=root).stdout
@@ -149,10 +153,11 @@ def test_scaffolded_project_passes_its_own_test(project: tuple[Path, int]) -> No
 
 def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
     root, port = project
+    chain_id = json.loads((root / "config" / "config.json").read_text())["genesis"]["chainID"]
     node = Node(root, ready=root / "data" / "rpc.sock")
     try:
         info = as_json(klayr_py_process("endpoint", "invoke", "system_getNodeInfo", cwd=root))
-        assert info["chainID"] == "04000000" and info["genesis"]["blockTime"] == 1
+        assert info["chainID"] == chain_id and info["genesis"]["blockTime"] == 1
         metadata = as_json(
             klayr_py(
                 "endpoint",
@@ -192,7 +197,7 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
                 ACCOUNT.private_key.hex(),
                 "--offline",
                 "--chain-id",
-                "04000000",
+                chain_id,
                 "--nonce",
                 "1",
                 cwd=root,
@@ -228,6 +233,17 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
         assert as_json(klayr_py("block", "get", "1", cwd=root))["header"]["height"] == 1
     finally:
         node.stop()
+
+
+def test_every_init_project_gets_its_own_chain_id(tmp_path: Path) -> None:
+    first = as_json(klayr_py("init", "one", "--accounts", "1", cwd=tmp_path))
+    second = as_json(klayr_py("init", "two", "--accounts", "1", cwd=tmp_path))
+    assert first["chainID"] != second["chainID"]
+    assert "04000000" not in (first["chainID"], second["chainID"])
+    chosen = as_json(klayr_py("init", "three", "--chain-id", "04000abc", cwd=tmp_path))
+    assert chosen["chainID"] == "04000abc"
+    readme = (tmp_path / "three" / "README.md").read_text()
+    assert "refuse a\n  node that runs another chain (chain ID `04000abc`" in readme
 
 
 def test_dev_chain_without_a_project(tmp_path: Path) -> None:
