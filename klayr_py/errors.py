@@ -31,6 +31,11 @@ class ValidationError(KlayrError, ValueError):
         super().__init__("; ".join(self.errors) if self.errors else "validation failed")
 
 
+class ModuleConfigError(ValidationError):
+    """A module refused its configuration (``modules.<name>`` of the config file); each line
+    names the setting, as ``modules.hello.maxMessageLen: unknown setting``."""
+
+
 class NotFoundError(KlayrError, KeyError):
     """A key or item that was asked for does not exist."""
 

@@ -235,6 +235,7 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py.crypto.address import get_address_from_klayr32_address
+from klayr_py.errors import NotFoundError
 from klayr_py.modules import BaseEndpoint
 from klayr_py.state_machine import EndpointContext
 
@@ -247,7 +248,10 @@ class ${Class}Endpoint(BaseEndpoint):
     def get_hello(self, ctx: EndpointContext) -> dict[str, Any]:
         """The latest hello of ``params.address`` (kly...): ``{"message": ...}``."""
         address = get_address_from_klayr32_address(ctx.params["address"])
-        return self.stores.get(MessageStore).get(ctx, address).model_dump(by_alias=True)
+        store = self.stores.get(MessageStore)
+        if not store.has(ctx, address):  # say it in the module's words, not the store's
+            raise NotFoundError(f"{ctx.params['address']} has not said hello yet")
+        return store.get(ctx, address).model_dump(by_alias=True)
 ''',
     "stores/message.py": '''"""Each account's latest hello, keyed by the sender's address."""
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.crypto.utils import hash as sha256
+from klayr_py.errors import NotFoundError
 from klayr_py.modules._declared import Declared
 
 T = TypeVar("T")
+
+ADDRESS_LENGTH = 20
 
 
 class SubStore(Protocol):
@@ -63,6 +67,7 @@ class _PrefixedStore(Declared[T]):
 
     store_prefix: bytes
     sub_store_prefix: bytes
+    module_name: str = ""
 
     @property
     def key(self) -> bytes:
@@ -74,8 +79,22 @@ class _PrefixedStore(Declared[T]):
         return sub
 
     def get(self, ctx: Any, key: bytes = b"") -> T:
-        """The value at ``key``; raises NotFoundError when there is none."""
-        return self.values.decode(self._sub_store(ctx).get(key))
+        """The value at ``key``; raises NotFoundError when there is none, naming the module,
+        the store and the key (a 20-byte key as the Klayr32 address it almost always is)."""
+        try:
+            raw = self._sub_store(ctx).get(key)
+        except NotFoundError:
+            raise NotFoundError(self._missing(key)) from None
+        return self.values.decode(raw)
+
+    def _missing(self, key: bytes) -> str:
+        owner = f"the {self.module_name} module's" if self.module_name else "the"
+        where = f"{owner} {self.name} store"
+        if not key:
+            return f"{where} holds no value yet"
+        if len(key) == ADDRESS_LENGTH:
+            return f"{where} holds nothing for address {get_klayr32_address_from_address(key)}"
+        return f"{where} holds nothing under key {key.hex()}"
 
     def has(self, ctx: Any, key: bytes = b"") -> bool:
         """Whether ``key`` holds a value."""
@@ -116,6 +135,7 @@ class BaseStore(_PrefixedStore[T]):
 
     def __init__(self, module_name: str, index: int) -> None:
         super().__init__()
+        self.module_name = module_name
         self.store_prefix = compute_store_prefix(module_name)
         self.sub_store_prefix = compute_sub_store_prefix(index)
 

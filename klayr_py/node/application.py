@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from klayr_py.chain import Block
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.db import LevelDB
-from klayr_py.errors import KlayrError
+from klayr_py.errors import KlayrError, ModuleConfigError
 from klayr_py.modules import BaseModule
 from klayr_py.modules.auth import AuthMethod, AuthModule
 from klayr_py.modules.fee import FeeMethod, FeeModule
@@ -130,8 +130,12 @@ class Application:
     # -- genesis ------------------------------------------------------------------------------
 
     def init_modules(self) -> None:
-        """Call every module's ``init`` with ``modules.<name>`` and the genesis config."""
-        self.state_machine.init(self.config.genesis, self.config.modules)
+        """Call every module's ``init`` with ``modules.<name>`` and the genesis config;
+        :class:`ConfigError` naming the file and each refused setting."""
+        try:
+            self.state_machine.init(self.config.genesis, self.config.modules)
+        except ModuleConfigError as error:
+            raise ConfigError(f"{self.config.source}: {'; '.join(error.errors)}") from None
 
     def create_genesis_block(self, assets: Mapping[str, Any], timestamp: int) -> Block:
         """The genesis block of this application's modules with ``assets`` (JSON or bytes)."""
