@@ -19,7 +19,7 @@ from klayr_py.api_client import (
 )
 from klayr_py.chain import Transaction
 from klayr_py.cli._common import app_options, echo_json, load_app, parse_json_object, read_config
-from klayr_py.cli._keys import private_key_from_passphrase
+from klayr_py.cli._keys import ask_passphrase, private_key_from_passphrase
 from klayr_py.cli._target import NodeTarget, connect_node, node_options, node_options_with_app
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import KlayrError
@@ -176,8 +176,7 @@ def create(
     if key is None and public_key is None:
         if offline:
             raise click.UsageError("give --passphrase, --private-key or --sender-public-key")
-        passphrase = click.prompt("Passphrase", hide_input=True)
-        key = private_key_from_passphrase(passphrase or "", key_derivation_path)
+        key = private_key_from_passphrase(ask_passphrase(), key_derivation_path)
     if offline:
         if chain_id is None or nonce is None:
             raise click.UsageError("--offline needs --chain-id and --nonce")
@@ -313,9 +312,7 @@ def sign(
     tx = _decode_transaction(transaction_hex)
     key = _signing_key(passphrase, private_key, key_derivation_path)
     if key is None:
-        key = private_key_from_passphrase(
-            click.prompt("Passphrase", hide_input=True), key_derivation_path
-        )
+        key = private_key_from_passphrase(ask_passphrase(), key_derivation_path)
     if chain_id is None:
         with connect_node(node) as client:
             chain_id = str(client.get_node_info()["chainID"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import signal
@@ -194,8 +195,16 @@ class Application:
         )
         try:
             engine.start()
-        except BaseException:
+        except BaseException as error:
+            foreign = isinstance(error, KlayrError) and _holds_another_chain(engine)
             engine.close()
+            if foreign:
+                raise KlayrError(
+                    f"the data directory {data_path} belongs to another chain (its genesis block "
+                    f"is not the configured {genesis_block.id.hex()}): to start this chain "
+                    f"afresh, delete it (rm -r {data_path}; its blocks are lost), or set another "
+                    f"system.dataPath in {self.config.source} (klayr-py start --data-path DIR)"
+                ) from None
             raise
         self.engine = engine
         self.logger.info(
@@ -243,7 +252,7 @@ class Application:
                 try:
                     await rpc.start()
                 except OSError as error:
-                    raise KlayrError(f"cannot start the RPC server: {error}") from None
+                    raise KlayrError(self._rpc_start_failure(error)) from None
             zmq_ipc = self.zmq_ipc_server(methods)
             if zmq_ipc is not None:
                 await zmq_ipc.start()
@@ -277,6 +286,15 @@ class Application:
                 pass
             engine.pool.expire()
             self.forge(next_slot)
+
+    def _rpc_start_failure(self, error: OSError) -> str:
+        rpc = self.config.rpc
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"cannot start the RPC server: {rpc.host}:{rpc.port} is already in use (another "
+                f"node?): set another rpc.port in {self.config.source}, or start with --port N"
+            )
+        return f"cannot start the RPC server on {rpc.host}:{rpc.port}: {error}"
 
     def rpc_methods(self) -> RpcMethods:
         """The RPC methods over the started engine (shared by the RPC server and plugins)."""
@@ -363,6 +381,17 @@ class Application:
         if self.engine is None:
             raise KlayrError("the application is not started")
         return self.engine
+
+
+def _holds_another_chain(engine: Engine) -> bool:
+    """Whether the engine's database holds blocks from a genesis block other than its own."""
+    genesis = engine.genesis_block
+    try:
+        if engine.storage.last_height < 0:
+            return False
+        return bool(engine.storage.get_block_id(genesis.header.height) != genesis.id)
+    except KlayrError:
+        return False
 
 
 def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:

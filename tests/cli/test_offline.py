@@ -39,7 +39,9 @@ def test_every_command_has_help(words: tuple[str, ...]) -> None:
     assert "Usage: " in result.output
 
 
-def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
+def test_keys_create_matches_the_dev_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "keys.json"
     result = CliRunner().invoke(
         cli, ["keys", "create", "--passphrase", ACCOUNT.passphrase, "--output", str(out)]
@@ -50,6 +52,7 @@ def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
     assert entry["publicKey"] == ACCOUNT.public_key.hex()
     assert entry["plain"]["generatorPrivateKey"] == ACCOUNT.private_key.hex()
     assert json.loads(out.read_text()) == {"keys": [entry]}
+    monkeypatch.setattr("klayr_py.cli._keys._stdin_is_terminal", lambda: True)
     derived = CliRunner().invoke(
         cli,
         ["keys", "create", "--key-derivation-path", "m/44'/134'/0'"],
@@ -57,6 +60,28 @@ def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
     )
     assert derived.exit_code == 0, derived.output
     assert json.loads(derived.output[derived.output.index("{") :])["keys"][0]["keyPath"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["keys", "create"],
+        ["transaction", "create", "hello", "createHello", "{}", "--url", "ws://127.0.0.1:1/x"],
+        ["transaction", "sign", "UNSIGNED", "--chain-id", "04000000"],
+    ],
+)
+def test_a_passphrase_prompt_without_a_terminal_is_one_error_line(args: list[str]) -> None:
+    unsigned = Transaction(
+        module="hello", command="createHello", nonce=0, fee=0,
+        sender_public_key=ACCOUNT.public_key, params=b"",
+    )  # fmt: skip
+    args = [unsigned.get_bytes().hex() if arg == "UNSIGNED" else arg for arg in args]
+    result = CliRunner().invoke(cli, args, input="")
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [
+        "Error: no passphrase given and no terminal to ask for it on: give --passphrase "
+        "(or --private-key where the command takes one)"
+    ]
 
 
 def test_genesis_create_is_deterministic(tmp_path: Path) -> None:
