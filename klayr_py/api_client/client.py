@@ -30,6 +30,7 @@ from klayr_py.api_client.errors import (
 from klayr_py.api_client.transactions import (
     build_transaction,
     command_params_schema,
+    decode_event_data,
     encode_params,
     parse_private_key,
 )
@@ -365,6 +366,14 @@ class APIClient:
         """``chain_getBlockByID`` (JSON)."""
         block: dict[str, Any] = await self.invoke("chain_getBlockByID", {"id": _hex(block_id)})
         return block
+
+    async def get_events(self, height: int) -> list[dict[str, Any]]:
+        """``chain_getEvents`` with each event's ``data`` decoded (Klayr's ``event.get``): the
+        node sends it as hex, the schemas come from the metadata; ``commandExecutionResult``
+        becomes ``{"success": true|false}``."""
+        metadata = await self.get_metadata()
+        events: list[dict[str, Any]] = await self.invoke("chain_getEvents", {"height": height})
+        return [decode_event_data(event, metadata) for event in events]
 
     async def get_auth_account(self, address: str) -> dict[str, Any]:
         """``auth_getAuthAccount``: nonce (a decimal string) and multisignature keys."""

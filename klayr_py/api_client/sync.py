@@ -105,6 +105,10 @@ class SyncAPIClient:
         """``chain_getBlockByID``."""
         return self._run(self.client.get_block_by_id(block_id))
 
+    def get_events(self, height: int) -> list[dict[str, Any]]:
+        """See :meth:`APIClient.get_events`."""
+        return self._run(self.client.get_events(height))
+
     def get_auth_account(self, address: str) -> dict[str, Any]:
         """``auth_getAuthAccount``."""
         return self._run(self.client.get_auth_account(address))

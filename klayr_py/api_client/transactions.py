@@ -5,6 +5,7 @@ Pure functions (no I/O), so the CLI's ``--offline`` mode and :class:`APIClient` 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -13,6 +14,7 @@ from klayr_py import codec, validator
 from klayr_py.api_client.errors import APIClientError
 from klayr_py.chain import Transaction
 from klayr_py.chain.constants import SIGNATURE_LENGTH_BYTES
+from klayr_py.chain.schemas import STANDARD_EVENT_DATA_SCHEMA
 from klayr_py.crypto.ed import get_public_key_from_private_key
 from klayr_py.errors import KlayrError
 
@@ -20,6 +22,7 @@ __all__ = [
     "build_transaction",
     "command_params_schema",
     "compute_min_fee",
+    "decode_event_data",
     "decode_params",
     "encode_params",
     "parse_private_key",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 _MAX_FEE_ROUNDS = 8
+EVENT_TRANSACTION_NAME = "commandExecutionResult"  # Klayr's standard event of each transaction
 
 
 def parse_private_key(value: str | bytes) -> bytes:
@@ -97,6 +101,27 @@ def encode_params(schema: Mapping[str, Any], params_json: Mapping[str, Any]) -> 
         return codec.encode(schema, value)
     except (KlayrError, ValueError, TypeError, KeyError) as error:
         raise APIClientError(f"invalid params: {error}") from None
+
+
+def decode_event_data(event: Mapping[str, Any], metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """An event of ``chain_getEvents`` with its hex ``data`` decoded by the emitting module's
+    event schema from ``metadata`` (``commandExecutionResult``: Klayr's standard schema); data
+    of an event the metadata does not describe stays hex."""
+    decoded = dict(event)
+    if event.get("name") == EVENT_TRANSACTION_NAME:
+        schema: Mapping[str, Any] | None = STANDARD_EVENT_DATA_SCHEMA
+    else:
+        modules = {entry["name"]: entry for entry in metadata.get("modules", [])}
+        described = {
+            entry["name"]: entry.get("data")
+            for entry in modules.get(str(event.get("module")), {}).get("events", [])
+        }
+        schema = described.get(str(event.get("name")))
+    if schema:
+        # Data that does not fit the schema stays the hex it came as.
+        with contextlib.suppress(KlayrError, ValueError):
+            decoded["data"] = codec.decode_json(schema, bytes.fromhex(str(event["data"])))
+    return decoded
 
 
 def decode_params(schema: Mapping[str, Any], params: bytes) -> dict[str, Any]:

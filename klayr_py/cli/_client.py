@@ -78,6 +78,22 @@ def get(node: NodeTarget, height_or_id: str) -> None:
             echo_json(client.get_block_by_id(height_or_id))
 
 
+@block.command("events")
+@node_options
+@click.argument("height", type=click.IntRange(min=0))
+def events(node: NodeTarget, height: int) -> None:
+    """Print the events of the block at HEIGHT, their data decoded.
+
+    chain_getEvents sends each event's data as hex, as Klayr does; this decodes it with the
+    schemas of the node's metadata (commandExecutionResult: {"success": true|false}).
+
+    \b
+    klayr-py block events 12
+    """
+    with connect_node(node) as client:
+        echo_json(client.get_events(height))
+
+
 # -- transactions -------------------------------------------------------------------------------
 
 

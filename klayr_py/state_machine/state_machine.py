@@ -244,7 +244,16 @@ class StateMachine:
         try:
             params = command.values.decode(ctx.transaction.params)
             command.execute(ctx.command_execute_context(params))
-        except Exception:
+        except Exception as error:
+            # At the default level: a user whose transaction FAILed must see the module's reason.
+            transaction = ctx.transaction
+            self.logger.info(
+                "transaction %s (%s:%s) failed: %s",
+                transaction.id.hex(),
+                transaction.module,
+                transaction.command,
+                error or type(error).__name__,
+            )
             self.logger.debug("command execute raised", exc_info=True)
             events.restore_snapshot(command_event_snapshot)
             state.restore_snapshot(command_state_snapshot)

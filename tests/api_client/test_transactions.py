@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from klayr_py.api_client import APIClient, APIClientError, encode_params
+from klayr_py.api_client.transactions import decode_event_data
 
 HELLO_PARAMS = {
     "$id": "/hello/createHello",
@@ -74,3 +75,39 @@ class _FakeNode(APIClient):
 def test_next_nonce_skips_pending_nonces(confirmed: int, pending: list[int], expected: int) -> None:
     node = _FakeNode(confirmed, pending)
     assert asyncio.run(node.next_nonce("kly84mryvt6g6e72gw6n9mcnfqjskrh83ammqc2b4")) == expected
+
+
+_METADATA = {
+    "modules": [
+        {
+            "name": "hello",
+            "events": [
+                {
+                    "name": "newHello",
+                    "data": {
+                        "$id": "/hello/events/newHello",
+                        "type": "object",
+                        "required": ["message"],
+                        "properties": {"message": {"dataType": "string", "fieldNumber": 1}},
+                    },
+                }
+            ],
+        }
+    ]
+}
+
+
+def test_event_data_is_decoded_by_the_metadata_schemas() -> None:
+    result = {"module": "hello", "name": "commandExecutionResult", "data": "0801", "height": 3}
+    assert decode_event_data(result, _METADATA)["data"] == {"success": True}
+    failed = {"module": "hello", "name": "commandExecutionResult", "data": "0800"}
+    assert decode_event_data(failed, _METADATA)["data"] == {"success": False}
+    hello = {"module": "hello", "name": "newHello", "data": "0a026869", "topics": []}
+    assert decode_event_data(hello, _METADATA) == {
+        "module": "hello",
+        "name": "newHello",
+        "data": {"message": "hi"},
+        "topics": [],
+    }
+    unknown = {"module": "other", "name": "thing", "data": "0a026869"}
+    assert decode_event_data(unknown, _METADATA)["data"] == "0a026869"

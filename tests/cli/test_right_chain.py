@@ -132,3 +132,30 @@ def test_unknown_params_are_refused_naming_the_property(node: NodeThread) -> Non
     assert result.stderr.strip() == (
         "Error: invalid params: unknown property 'x' (declared: message)"
     )
+
+
+def test_block_events_shows_command_results_decoded(node: NodeThread) -> None:
+    created = json.loads(
+        _run(
+            "transaction", "create", "hello", "createHello", '{"message": "with events"}',
+            "--private-key", ACCOUNTS[0].private_key.hex(), "--url", node.ws_url, "--send",
+        ).stdout
+    )  # fmt: skip
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        found = _run("endpoint", "invoke", "chain_getTransactionByID",
+                     json.dumps({"id": created["id"]}), "--url", node.ws_url)  # fmt: skip
+        if found.exit_code == 0:
+            break
+        time.sleep(0.2)
+    last = json.loads(_run("block", "get", "last", "--url", node.ws_url).stdout)
+    for height in range(last["header"]["height"], 0, -1):
+        result = _run("block", "events", str(height), "--url", node.ws_url)
+        assert result.exit_code == 0, result.output
+        events = json.loads(result.stdout)
+        mine = [e for e in events if created["id"] in e["topics"][0]]
+        if mine:
+            break
+    names = {event["name"]: event["data"] for event in mine}
+    assert names["commandExecutionResult"] == {"success": True}
+    assert names["newHello"]["message"] == "with events"
