@@ -39,7 +39,9 @@ def endpoint() -> None:
 @click.argument("name")
 @click.argument("params_json", default="{}")
 def invoke(node: NodeTarget, name: str, params_json: str) -> None:
-    """Call endpoint NAME with PARAMS_JSON (a JSON object) and print the result.
+    """Call an endpoint and print its result.
+
+    Endpoint NAME with PARAMS_JSON (a JSON object).
 
     \b
     klayr-py endpoint invoke system_getNodeInfo
@@ -59,7 +61,9 @@ def block() -> None:
 @node_options
 @click.argument("height_or_id")
 def get(node: NodeTarget, height_or_id: str) -> None:
-    """Print the block at a height, with an ID (64 hex digits), or the last one ("last").
+    """Print a block: by height, by ID, or the last one.
+
+    HEIGHT_OR_ID is a height, a block ID (64 hex digits) or "last".
 
     \b
     klayr-py block get 12
@@ -82,7 +86,9 @@ def get(node: NodeTarget, height_or_id: str) -> None:
 @node_options
 @click.argument("height", type=click.IntRange(min=0))
 def events(node: NodeTarget, height: int) -> None:
-    """Print the events of the block at HEIGHT, their data decoded.
+    """Print the events of a block, data decoded.
+
+    The events of the block at HEIGHT.
 
     chain_getEvents sends each event's data as hex, as Klayr does; this decodes it with the
     schemas of the node's metadata (commandExecutionResult: {"success": true|false}).
@@ -171,9 +177,10 @@ def create(
     chain_id: str | None,
     send: bool,
 ) -> None:
-    """Create MODULE:COMMAND with PARAMS_JSON (Klayr's JSON: hex bytes, kly... addresses).
+    """Create (and with --send, post) a transaction.
 
-    Prints the transaction's hex bytes and its JSON (params decoded).
+    MODULE:COMMAND with PARAMS_JSON in Klayr's JSON form (hex bytes, kly... addresses). Prints
+    the transaction's hex bytes and its JSON (params decoded).
 
     \b
     klayr-py transaction create hello createHello '{"message": "hi"}' \\
@@ -320,7 +327,9 @@ def sign(
     transaction_hex: str,
     chain_id: str | None,
 ) -> None:
-    """Add a signature to the transaction HEX and print it (hex and JSON).
+    """Add a signature to a transaction.
+
+    Prints the transaction HEX with the signature added, as hex and JSON.
 
     \b
     klayr-py transaction sign 0a0568656c6c6f... --passphrase "..." --chain-id 04000000
@@ -343,7 +352,9 @@ def sign(
 @node_options
 @click.argument("transaction_hex", metavar="HEX")
 def send_command(node: NodeTarget, transaction_hex: str) -> None:
-    """Post the signed transaction HEX to the node's pool; prints its ID and what the node did.
+    """Post a signed transaction to the node's pool.
+
+    Prints the ID of the transaction HEX, and on stderr what the node did with it.
 
     \b
     klayr-py transaction send 0a0568656c6c6f...

@@ -79,7 +79,9 @@ def keys() -> None:
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Also write the keys file here.")
 def create(passphrase: str | None, key_derivation_path: str | None, output: str | None) -> None:
-    """Print Klayr-style keys JSON (address, publicKey, privateKey, plain generator keys).
+    """Print keys of a passphrase, as Klayr's keys JSON.
+
+    The JSON holds address, publicKey, privateKey and plain generator keys.
 
     The file serves as generator.keys.fromFile for a validator with this key.
 

@@ -172,7 +172,9 @@ def chain() -> None:
 def revert(
     config_path: str | None, app_spec: str | None, data_path: str | None, height: int, yes: bool
 ) -> None:
-    """Delete the blocks above HEIGHT, reverting their state (the node must be stopped).
+    """Delete the blocks above HEIGHT, reverting their state.
+
+    The node must be stopped (its database is locked while it runs).
 
     \b
     klayr-py chain revert --height 10 --yes
@@ -219,9 +221,10 @@ def _open_offline(
 def import_blocks(
     config_path: str | None, app_spec: str | None, data_path: str | None, files: tuple[str, ...]
 ) -> None:
-    """Verify and append blocks produced elsewhere, in order (the node must be stopped).
+    """Verify and append blocks produced elsewhere.
 
-    Each FILE holds one block: Klayr's JSON (what ``klayr-py block get`` prints) or its
+    In order; the node must be stopped. Each FILE holds one block: Klayr's JSON (what
+    "klayr-py block get" prints) or its
     encoded bytes. A block that fails any check (height, previous block, slot, generator,
     signature, transactions, roots) stops the import; the chain keeps every block before it.
 

@@ -196,7 +196,9 @@ def _config(block_time: int, chain_id: str, port: int) -> dict[str, Any]:
 def init(
     path: str, name: str | None, chain_id: str | None, block_time: int, port: int, accounts: int
 ) -> None:
-    """Create a new application project in PATH (an empty or new folder).
+    """Create a new application project.
+
+    PATH is an empty or new folder.
 
     It holds app.py (create_app), a sample "hello" module, config/config.json, a dev genesis
     block and validator keys, a README and a test.
@@ -257,7 +259,10 @@ def init(
 
 @click.group()
 def generate() -> None:
-    """Add a module or a command to a project made by ``klayr-py init``."""
+    """Add a module or a command to a project.
+
+    The project is one "klayr-py init" made (found from the working directory or --project).
+    """
 
 
 _project_option = click.option(
@@ -271,7 +276,9 @@ _project_option = click.option(
 @_project_option
 @click.argument("name")
 def generate_module(project: str | None, name: str) -> None:
-    """Create module NAME (camelCase) and register it in <package>/modules/__init__.py.
+    """Create a module and register it.
+
+    Module NAME (camelCase) goes to <package>/modules/, registered in its __init__.py.
 
     \b
     klayr-py generate module nft
@@ -287,7 +294,9 @@ def generate_module(project: str | None, name: str) -> None:
 @click.argument("module")
 @click.argument("name")
 def generate_command(project: str | None, module: str, name: str) -> None:
-    """Create command NAME of MODULE and add it to the module's commands.
+    """Create a command of a module.
+
+    Command NAME of MODULE, added to the module's commands.
 
     \b
     klayr-py generate command nft mintNft

@@ -160,6 +160,7 @@ class Application:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         self.init_modules()
+        self._check_plugin_settings()
         genesis_block = read_genesis_block(self.path(self.config.genesis.block.from_file))
         keys_file = self.config.generator.keys.from_file
         self._generator_keys = load_generator_keys(self.path(keys_file)) if keys_file else {}
@@ -286,6 +287,17 @@ class Application:
                 pass
             engine.pool.expire()
             self.forge(next_slot)
+
+    def _check_plugin_settings(self) -> None:
+        """Refuse ``plugins.enabled`` without ``plugins.directory``: the plugins would silently
+        not run, and the user would wonder why."""
+        settings = self.config.plugins
+        if settings.enabled and settings.directory is None:
+            raise ConfigError(
+                f"{self.config.source}: plugins.enabled lists {', '.join(settings.enabled)} but "
+                "plugins.directory is not set, so no plugin would run: set plugins.directory "
+                "to the folder holding the plugins (docs/plugins.md)"
+            )
 
     def _rpc_start_failure(self, error: OSError) -> str:
         rpc = self.config.rpc

@@ -37,6 +37,10 @@ def test_every_command_has_help(words: tuple[str, ...]) -> None:
     result = CliRunner().invoke(cli, [*words, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage: " in result.output
+    assert "``" not in result.output  # reStructuredText quoting is for docstrings, not --help
+    if "Commands:" in result.output:  # a group: its summaries end whole, not cut with "..."
+        listing = result.output.split("Commands:", 1)[1]
+        assert "..." not in listing, listing
 
 
 def test_keys_create_matches_the_dev_account(

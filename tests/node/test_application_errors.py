@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from klayr_py.errors import KlayrError
-from klayr_py.node import load_config
+from klayr_py.node import ConfigError, load_config
 from klayr_py.node.dev import dev_genesis_assets, write_generator_keys
 from klayr_py.node.genesis import write_genesis_block
 from tests.api_client.node_thread import ACCOUNTS, CHAIN_ID, VALIDATORS, make_app, make_config
@@ -62,3 +62,19 @@ def test_a_data_directory_of_another_chain_says_how_to_reset(tmp_path: Path) -> 
     assert message.startswith(f"the data directory {data} belongs to another chain")
     assert f"delete it (rm -r {data}; its blocks are lost)" in message
     assert f"set another system.dataPath in {second} (klayr-py start --data-path DIR)" in message
+
+
+def test_enabled_plugins_without_a_directory_are_refused(tmp_path: Path) -> None:
+    file = _project(tmp_path, 7887, int(time.time()) - 5)
+    config = json.loads(file.read_text())
+    config["plugins"] = {"enabled": ["hello-stats"]}
+    file.write_text(json.dumps(config))
+    app = make_app(load_config(file))
+    with pytest.raises(ConfigError) as refused:
+        app.start()
+    assert str(refused.value) == (
+        f"{file}: plugins.enabled lists hello-stats but plugins.directory is not set, so no "
+        "plugin would run: set plugins.directory to the folder holding the plugins "
+        "(docs/plugins.md)"
+    )
+    assert app.engine is None
