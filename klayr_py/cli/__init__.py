@@ -25,6 +25,7 @@ def cli() -> None:
 
 for command in (init, generate, start, genesis, keys, transaction, endpoint, block, chain):
     cli.add_command(command)
+cli.add_command(chain, name="blockchain")  # Klayr Commander's name for the same commands
 
 
 def main() -> None:

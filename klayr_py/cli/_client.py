@@ -52,6 +52,33 @@ def invoke(node: NodeTarget, name: str, params_json: str) -> None:
         echo_json(client.invoke(name, params))
 
 
+@endpoint.command("list")
+@node_options
+def list_endpoints(node: NodeTarget) -> None:
+    """List the modules' endpoints the node serves.
+
+    From the node's metadata: each module's endpoints as module_endpoint names, with the
+    request properties they take. The framework's system_, chain_ and txpool_ methods are in
+    docs/rpc.md.
+
+    \b
+    klayr-py endpoint list
+    """
+    with connect_node(node) as client:
+        metadata = client.get_metadata()
+    listed = []
+    for module in metadata.get("modules", []):
+        for entry in module.get("endpoints", []):
+            request = entry.get("request") or {}
+            listed.append(
+                {
+                    "name": f"{module['name']}_{entry['name']}",
+                    "params": sorted(request.get("properties", {})),
+                }
+            )
+    echo_json(sorted(listed, key=lambda item: item["name"]))
+
+
 @click.group()
 def block() -> None:
     """Blocks of the running node."""
@@ -312,6 +339,41 @@ def _decode_transaction(text: str) -> Transaction:
         if isinstance(error, KlayrError):
             raise click.BadParameter(f"not a transaction: {error}", param_hint="HEX") from None
         raise click.BadParameter("not hex", param_hint="HEX") from None
+
+
+@transaction.command("get")
+@node_options
+@click.argument("transaction_id", metavar="ID")
+def get_transaction(node: NodeTarget, transaction_id: str) -> None:
+    """Print a transaction by ID, from the chain or the pool.
+
+    Its JSON with params decoded, and where it is: "in a block" or "in the pool".
+
+    \b
+    klayr-py transaction get 6c6e...
+    """
+    if not _HEX64.match(transaction_id):
+        raise click.BadParameter("a transaction ID is 64 hex digits", param_hint="ID")
+    wanted = transaction_id.lower()
+    with connect_node(node) as client:
+        try:
+            found = client.invoke("chain_getTransactionByID", {"id": wanted})
+            status = "in a block"
+        except RpcClientError:
+            pending = client.invoke("txpool_getTransactionsFromPool", {})
+            found = next((tx for tx in pending if tx.get("id") == wanted), None)
+            if found is None:
+                raise KlayrError(
+                    f"no transaction {wanted} on the chain or in the node's pool"
+                ) from None
+            status = "in the pool"
+        metadata = client.get_metadata()
+    try:
+        schema = command_params_schema(metadata, found["module"], found["command"])
+        found = {**found, "params": decode_params(schema, bytes.fromhex(found["params"]))}
+    except (KlayrError, ValueError):
+        pass  # a command the metadata does not describe: params stay hex
+    echo_json({"status": status, "transaction": found})
 
 
 @transaction.command("sign")

@@ -14,12 +14,14 @@ import click
 from klayr_py.chain import Block
 from klayr_py.cli._common import app_options, load_app, read_config
 from klayr_py.cli._genesis import create_dev_chain
+from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.node import Application, ApplicationConfig, ConfigError, Engine
 
 __all__ = ["chain", "start"]
 
 _MODES = ("ipc", "ws", "http")
+_DATABASES = ("blockchain.db", "offchain.db")  # what Application.start opens in the data path
 
 
 def _rpc_overrides(
@@ -197,6 +199,36 @@ def revert(
         click.echo(f"klayr-py: reverted to height {engine.height} ({engine.last_block.id.hex()})")
     finally:
         app.close()
+
+
+@chain.command()
+@app_options
+@click.option("--data-path", type=click.Path(file_okay=False), help="Override system.dataPath.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def reset(config_path: str | None, app_spec: str | None, data_path: str | None, yes: bool) -> None:
+    """Delete every block and all state, back to before genesis.
+
+    The next start applies the configured genesis block afresh: the way back after a new
+    genesis block, or to start over. The node must be stopped.
+
+    \b
+    klayr-py chain reset --yes          (also: klayr-py blockchain reset)
+    """
+    config, config_dir = read_config(config_path, required=True)
+    if data_path is not None:
+        config = config.with_overrides(system={"dataPath": str(Path(data_path).resolve())})
+    data = config.resolve_path(config.system.data_path, config_dir)
+    databases = [data / name for name in _DATABASES if (data / name).exists()]
+    if not databases:
+        click.echo(f"klayr-py: no chain at {data}: nothing to reset")
+        return
+    for database in databases:  # a running node holds the lock: fail before deleting anything
+        LevelDB(database).close()
+    if not yes:
+        click.confirm(f"Delete every block and all state in {data}?", abort=True)
+    for database in databases:
+        shutil.rmtree(database)
+    click.echo(f"klayr-py: reset {data}; the next start begins at the genesis block")
 
 
 def _open_offline(

@@ -115,7 +115,14 @@ def test_genesis_create_is_deterministic(tmp_path: Path) -> None:
     assert report["genesisBlockID"] == block.id.hex()
     assert len(report["accounts"]) == 3 and len(report["validators"]) == 2
     assert len(json.loads((tmp_path / "keys.json").read_text())["keys"]) == 2
-    again = CliRunner().invoke(cli, args)
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (
+        f"Error: {tmp_path / 'g.blob'} and {tmp_path / 'keys.json'} already exist: a new genesis "
+        "block starts a new chain (a data directory of the old one will not start with it); "
+        "give --force to overwrite, or --output/--keys-output elsewhere"
+    )
+    again = CliRunner().invoke(cli, [*args, "--force"])
     assert json.loads(again.output)["genesisBlockID"] == report["genesisBlockID"]
 
 

@@ -159,3 +159,36 @@ def test_block_events_shows_command_results_decoded(node: NodeThread) -> None:
     names = {event["name"]: event["data"] for event in mine}
     assert names["commandExecutionResult"] == {"success": True}
     assert names["newHello"]["message"] == "with events"
+
+
+def test_endpoint_list_names_module_endpoints_and_their_params(node: NodeThread) -> None:
+    result = _run("endpoint", "list", "--url", node.ws_url)
+    assert result.exit_code == 0, result.output
+    listed = {entry["name"]: entry["params"] for entry in json.loads(result.stdout)}
+    assert listed["hello_getHello"] == ["address"]
+    assert listed["token_getBalance"] == ["address", "tokenID"]
+    assert "hello_getHelloCounter" in listed
+
+
+def test_transaction_get_finds_it_in_the_pool_then_in_a_block(node: NodeThread) -> None:
+    created = json.loads(
+        _run(
+            "transaction", "create", "hello", "createHello", '{"message": "find me"}',
+            "--private-key", ACCOUNTS[1].private_key.hex(), "--url", node.ws_url, "--send",
+        ).stdout
+    )  # fmt: skip
+    statuses = set()
+    deadline = time.monotonic() + 15
+    while "in a block" not in statuses and time.monotonic() < deadline:
+        result = _run("transaction", "get", created["id"], "--url", node.ws_url)
+        assert result.exit_code == 0, result.output
+        shown = json.loads(result.stdout)
+        statuses.add(shown["status"])
+        assert shown["transaction"]["params"] == {"message": "find me"}
+        time.sleep(0.1)
+    assert "in a block" in statuses
+    missing = _run("transaction", "get", "00" * 32, "--url", node.ws_url)
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == (
+        f"Error: no transaction {'00' * 32} on the chain or in the node's pool"
+    )
