@@ -191,11 +191,19 @@ def revert(
             raise ConfigError("the genesis block cannot be reverted")
         if not yes:
             click.confirm(f"Delete blocks {height + 1}..{last} of {app.data_path}?", abort=True)
-        bar = click.progressbar(length=last - height, label="Reverting", file=sys.stderr)
-        with bar as progress:
+        total = last - height
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="Reverting", file=sys.stderr) as progress:
+                while engine.height > height:
+                    engine.delete_last_block()
+                    progress.update(1)
+        else:  # a log or a pipe: click draws no bar there, so count in lines (every 10 %)
+            step, done = max(total // 10, 1), 0
             while engine.height > height:
                 engine.delete_last_block()
-                progress.update(1)
+                done += 1
+                if done % step == 0 or done == total:
+                    click.echo(f"Reverting: {done}/{total} blocks", err=True)
         click.echo(f"klayr-py: reverted to height {engine.height} ({engine.last_block.id.hex()})")
     finally:
         app.close()

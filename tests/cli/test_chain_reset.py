@@ -1,4 +1,4 @@
-"""``klayr-py chain reset`` (alias ``blockchain reset``): back to before genesis, node stopped."""
+"""``klayr-py chain reset`` (alias ``blockchain reset``) and ``chain revert``, node stopped."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from klayr_py.node.genesis import write_genesis_block
 from tests.api_client.node_thread import ACCOUNTS, CHAIN_ID, VALIDATORS, make_app, make_config
 
 
-def _chain(folder: Path) -> Path:
-    """A config file whose chain has forged one block in ``folder/data``."""
+def _chain(folder: Path, blocks: int = 1) -> Path:
+    """A config file whose chain has forged ``blocks`` blocks in ``folder/data``."""
     config = make_config(folder, 7887, [])
     assets = dev_genesis_assets(CHAIN_ID, VALIDATORS, [(a.address, 10**12) for a in ACCOUNTS])
     block = make_app(config).create_genesis_block(assets, int(time.time()) - 100)
@@ -26,8 +26,9 @@ def _chain(folder: Path) -> Path:
     file.write_text(json.dumps(config))
     app = make_app(load_config(file))
     engine = app.start()
-    assert app.forge(engine.last_block.header.timestamp + 1) is not None
-    assert engine.height == 1
+    for _ in range(blocks):
+        assert app.forge(engine.last_block.header.timestamp + 1) is not None
+    assert engine.height == blocks
     app.close()
     return file
 
@@ -71,3 +72,17 @@ def test_reset_asks_first_without_yes(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Delete every block and all state in" in result.output
     assert (tmp_path / "data" / "blockchain.db").is_dir()
+
+
+def test_revert_counts_progress_in_lines_when_not_on_a_terminal(tmp_path: Path) -> None:
+    file = _chain(tmp_path, blocks=3)
+    result = CliRunner().invoke(
+        cli, ["chain", "revert", "--height", "0", "--config", str(file), "--yes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Reverting: 1/3 blocks",
+        "Reverting: 2/3 blocks",
+        "Reverting: 3/3 blocks",
+    ]
+    assert result.stdout.startswith("klayr-py: reverted to height 0")
