@@ -27,6 +27,7 @@ _MARKERS = {
     "MODULE_MARKER": templates.MODULE_MARKER,
     "COMMAND_IMPORT_MARKER": templates.COMMAND_IMPORT_MARKER,
     "COMMAND_MARKER": templates.COMMAND_MARKER,
+    "STATE_MARKER": templates.STATE_MARKER,
 }
 
 
@@ -147,6 +148,50 @@ def add_command(root: Path, package: str, module: str, name: str) -> Path:
     )
     _insert_above(
         module_file, templates.COMMAND_MARKER, f"{command_class}Command(self.stores, self.events),"
+    )
+    return path
+
+
+def add_state(root: Path, package: str, module: str, name: str, kind: str) -> Path:
+    """Write store or event (``kind``) ``name`` of ``module`` and register it in the module.
+
+    A store takes the next free index of the module (the count of stores registered so far).
+    """
+    values = _module_values(package, module)
+    folder = root / package / "modules" / values["snake"]
+    module_file = folder / "module.py"
+    if not module_file.is_file():
+        raise ConfigError(f"no module {module} in {root / package / 'modules'}")
+    if templates.STATE_MARKER not in module_file.read_text(encoding="utf-8"):
+        raise ConfigError(
+            f"{module_file}: the line '{templates.STATE_MARKER}' is missing (a module made by "
+            "an older klayr-py): add it in __init__ where stores and events are registered"
+        )
+    class_name = name[:1].upper() + name[1:]
+    suffix, registry = ("Store", "stores") if kind == "store" else ("Event", "events")
+    template = templates.STORE if kind == "store" else templates.EVENT
+    path = folder / registry / f"{snake(name)}.py"
+    _write(
+        folder / registry,
+        {path.name: template},
+        {"module": module, "name": name, "Class": class_name},
+    )
+    if kind == "store":
+        lines = module_file.read_text(encoding="utf-8").splitlines()
+        index = sum(line.strip().startswith("self.stores.register(") for line in lines)
+        instance = f"{class_name}Store(self.name, {index})"
+    else:
+        instance = f"{class_name}Event(self.name)"
+    _insert_above(
+        module_file,
+        templates.COMMAND_IMPORT_MARKER,
+        f"from {package}.modules.{values['snake']}.{registry}.{snake(name)} import "
+        f"{class_name}{suffix}",
+    )
+    _insert_above(
+        module_file,
+        templates.STATE_MARKER,
+        f"self.{registry}.register({class_name}{suffix}, {instance})",
     )
     return path
 
@@ -305,4 +350,42 @@ def generate_command(project: str | None, module: str, name: str) -> None:
     command = klayr_name(name, "command")
     root, package = _find_project(Path(project or ".").resolve())
     path = add_command(root, package, module_name, command)
+    click.echo(f"created {path.relative_to(root)}")
+
+
+@generate.command("store")
+@_project_option
+@click.argument("module")
+@click.argument("name")
+def generate_store(project: str | None, module: str, name: str) -> None:
+    """Create a store of a module and register it.
+
+    Store NAME (camelCase) of MODULE, with the module's next store index.
+
+    \b
+    klayr-py generate store nft ownerOf
+    """
+    _generate_state(project, module, name, "store")
+
+
+@generate.command("event")
+@_project_option
+@click.argument("module")
+@click.argument("name")
+def generate_event(project: str | None, module: str, name: str) -> None:
+    """Create an event of a module and register it.
+
+    Event NAME (camelCase) of MODULE.
+
+    \b
+    klayr-py generate event nft nftMinted
+    """
+    _generate_state(project, module, name, "event")
+
+
+def _generate_state(project: str | None, module: str, name: str, kind: str) -> None:
+    module_name = klayr_name(module, "module")
+    entry = klayr_name(name, kind)
+    root, package = _find_project(Path(project or ".").resolve())
+    path = add_state(root, package, module_name, entry, kind)
     click.echo(f"created {path.relative_to(root)}")

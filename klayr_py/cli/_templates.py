@@ -12,6 +12,7 @@ __all__ = [
     "COMMAND_IMPORT_MARKER",
     "COMMAND_MARKER",
     "CONFTEST",
+    "EVENT",
     "GITIGNORE",
     "MODULES_INIT",
     "MODULE_FILES",
@@ -20,12 +21,15 @@ __all__ = [
     "PROJECT_TEST",
     "README",
     "SAMPLE_MODULE_FILES",
+    "STATE_MARKER",
+    "STORE",
 ]
 
 MODULE_IMPORT_MARKER = "# klayr-py generate: module imports above this line"
 MODULE_MARKER = "# klayr-py generate: modules above this line"
 COMMAND_IMPORT_MARKER = "# klayr-py generate: command imports above this line"
 COMMAND_MARKER = "# klayr-py generate: commands above this line"
+STATE_MARKER = "# klayr-py generate: stores and events above this line"
 
 APP = '''"""The $project application: Klayr's default modules and this project's own.
 
@@ -95,8 +99,9 @@ class ${Class}Module(BaseModule):
 
     def __init__(self) -> None:
         super().__init__()
-        # Register stores and events here, e.g.
+        # Stores and events (klayr-py generate store / event adds them), e.g.
         # self.stores.register(MyStore, MyStore(self.name, 0))
+        $STATE_MARKER
         self.endpoint = ${Class}Endpoint(self.stores, self.offchain_stores)
         self.method = ${Class}Method(self.stores, self.events)
         self.commands: list[BaseCommand[Any]] = [
@@ -162,6 +167,37 @@ class ${Class}Command(BaseCommand[${Class}Params]):
         """Change the state: ``self.stores.get(MyStore).set(ctx, key, value)``."""
 '''
 
+STORE = '''"""The ``$name`` store of the $module module."""
+
+from __future__ import annotations
+
+from klayr_py.modules import BaseStore, KlayrModel
+
+
+class ${Class}Data(KlayrModel):
+    """One entry of the ``$name`` store: add fields (``owner: bytes``, ``amount: UInt64`` ...)."""
+
+
+class ${Class}Store(BaseStore[${Class}Data]):
+    """``$name`` store: ``self.stores.get(${Class}Store).get(ctx, key)`` / ``.set(ctx, key, value)``;
+    the keys are yours to choose (an address, an ID ...)."""
+'''
+
+EVENT = '''"""The ``$name`` event of the $module module."""
+
+from __future__ import annotations
+
+from klayr_py.modules import BaseEvent, KlayrModel
+
+
+class ${Class}Data(KlayrModel):
+    """The data of a ``$name`` event: add fields (``sender_address: bytes`` ...)."""
+
+
+class ${Class}Event(BaseEvent[${Class}Data]):
+    """``$name`` event: ``self.events.get(${Class}Event).add(ctx, data, topics)`` in a command."""
+'''
+
 # The sample module of ``init``: Klayr's Hello module, smaller.
 SAMPLE_MODULE_FILES = {
     **MODULE_FILES,
@@ -191,6 +227,7 @@ class ${Class}Module(BaseModule):
         super().__init__()
         self.stores.register(MessageStore, MessageStore(self.name, 0))
         self.events.register(NewHelloEvent, NewHelloEvent(self.name))
+        $STATE_MARKER
         self.endpoint = ${Class}Endpoint(self.stores, self.offchain_stores)
         self.method = ${Class}Method(self.stores, self.events)
         self.commands: list[BaseCommand[Any]] = [

@@ -131,6 +131,16 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, in
         in klayr_py("generate", "module", "nft", cwd=root).stdout
     )
     klayr_py("generate", "command", "nft", "mintNft", cwd=root)
+    assert "created e2e_chain/modules/nft/stores/owner_of.py" in (
+        klayr_py("generate", "store", "nft", "ownerOf", cwd=root).stdout
+    )
+    klayr_py("generate", "store", "nft", "supply", cwd=root)
+    klayr_py("generate", "event", "nft", "nftMinted", cwd=root)
+    klayr_py("generate", "event", "hello", "helloAgain", cwd=root)
+    module_py = (root / "e2e_chain" / "modules" / "nft" / "module.py").read_text()
+    assert "self.stores.register(OwnerOfStore, OwnerOfStore(self.name, 0))" in module_py
+    assert "self.stores.register(SupplyStore, SupplyStore(self.name, 1))" in module_py
+    assert "self.events.register(NftMintedEvent, NftMintedEvent(self.name))" in module_py
     klayr_py_process("generate", "command", "hello", "say_bye", cwd=root / "e2e_chain")
     again = klayr_py("generate", "command", "nft", "mintNft", cwd=root, check=False)
     assert again.returncode == 1 and "already exists" in again.stderr
@@ -169,6 +179,8 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
         modules = {m["name"]: m for m in metadata["modules"]}
         assert {c["name"] for c in modules["nft"]["commands"]} == {"mintNft"}
         assert {c["name"] for c in modules["hello"]["commands"]} == {"createHello", "sayBye"}
+        assert {e["name"] for e in modules["nft"]["events"]} == {"nftMinted"}
+        assert {e["name"] for e in modules["hello"]["events"]} == {"newHello", "helloAgain"}
 
         created = as_json(
             klayr_py(
