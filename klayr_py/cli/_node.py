@@ -17,6 +17,7 @@ from klayr_py.cli._genesis import create_dev_chain
 from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.node import Application, ApplicationConfig, ConfigError, Engine
+from klayr_py.node.rpc.zmq_ipc import sockets_dir
 
 __all__ = ["chain", "start"]
 
@@ -150,6 +151,10 @@ def _describe_start(app: Application, dev: bool, throwaway: Path | None) -> None
     click.echo(f"klayr-py: chain {app.config.genesis.chain_id}, data path {app.data_path}")
     if "ipc" in rpc.modes:
         click.echo(f"klayr-py: RPC over IPC at {app.ipc_path}")
+        click.echo(
+            f"klayr-py: Klayr's ZeroMQ IPC in {sockets_dir(app.data_path)} "
+            f"(@klayr/api-client: createIPCClient('{app.data_path}'))"
+        )
     if "ws" in rpc.modes:
         click.echo(f"klayr-py: RPC over WebSocket at ws://{rpc.host}:{rpc.port}/rpc-ws")
     if "http" in rpc.modes:

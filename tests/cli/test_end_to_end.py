@@ -87,10 +87,10 @@ class Node:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.communicate(timeout=15)
+            self.stdout, _ = self.process.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.communicate()
+            self.stdout, _ = self.process.communicate()
         return self.process.returncode
 
 
@@ -238,6 +238,8 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
         assert "Traceback" not in locked.stderr
     finally:
         assert node.stop() == 0
+    sockets = root / "data" / "tmp" / "sockets"
+    assert f"klayr-py: Klayr's ZeroMQ IPC in {sockets}" in node.stdout
     reverted = klayr_py("chain", "revert", "--height", "1", "--yes", cwd=root)
     assert "reverted to height 1" in reverted.stdout
     node = Node(root, ready=root / "data" / "rpc.sock")
