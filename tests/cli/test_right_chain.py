@@ -192,3 +192,19 @@ def test_transaction_get_finds_it_in_the_pool_then_in_a_block(node: NodeThread) 
     assert missing.stderr.strip() == (
         f"Error: no transaction {'00' * 32} on the chain or in the node's pool"
     )
+
+
+def test_console_holds_a_connected_client_and_the_schemas(node: NodeThread) -> None:
+    lines = [
+        "print('chain', client.get_node_info()['chainID'])",
+        "print('schema', sorted(params_schema('hello', 'createHello')['properties']))",
+        "print('encoded', encode_params(params_schema('hello', 'createHello'), "
+        "{'message': 'hey'}).hex())",
+    ]
+    typed = "\n".join(lines) + "\n"
+    result = CliRunner().invoke(cli, ["console", "--url", node.ws_url], input=typed)
+    assert result.exit_code == 0, result.output
+    assert f"klayr-py console: chain {CHAIN_ID.hex()} at height" in result.stderr
+    assert "chain 04000000" in result.stdout
+    assert "schema ['message']" in result.stdout
+    assert "encoded 0a03686579" in result.stdout, result.stderr
