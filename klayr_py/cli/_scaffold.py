@@ -14,6 +14,7 @@ import click
 from klayr_py.cli import _templates as templates
 from klayr_py.cli._common import echo_json, load_app
 from klayr_py.cli._genesis import create_dev_chain
+from klayr_py.cli._plugin_scaffold import add_plugin
 from klayr_py.node import ConfigError, load_config
 
 __all__ = ["generate", "init"]
@@ -389,3 +390,21 @@ def _generate_state(project: str | None, module: str, name: str, kind: str) -> N
     root, package = _find_project(Path(project or ".").resolve())
     path = add_state(root, package, module_name, entry, kind)
     click.echo(f"created {path.relative_to(root)}")
+
+
+@generate.command("plugin")
+@_project_option
+@click.argument("name")
+def generate_plugin(project: str | None, name: str) -> None:
+    """Create a plugin of the project and enable it.
+
+    Plugin NAME (lowercase, words joined by -) goes to plugins/NAME/ (plugin.toml and a
+    package), and config/config.json gets plugins.directory. It runs in its own process when
+    the node starts.
+
+    \b
+    klayr-py generate plugin block-watch
+    """
+    root, _ = _find_project(Path(project or ".").resolve())
+    for path in add_plugin(root, name):
+        click.echo(f"created {path.relative_to(root)}")

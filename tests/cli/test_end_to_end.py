@@ -137,6 +137,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, in
     klayr_py("generate", "store", "nft", "supply", cwd=root)
     klayr_py("generate", "event", "nft", "nftMinted", cwd=root)
     klayr_py("generate", "event", "hello", "helloAgain", cwd=root)
+    created = klayr_py("generate", "plugin", "block-watch", cwd=root).stdout
+    assert "created plugins/block-watch/plugin.toml" in created
+    config = json.loads((root / "config" / "config.json").read_text())
+    assert config["plugins"]["directory"] == "../plugins"
     module_py = (root / "e2e_chain" / "modules" / "nft" / "module.py").read_text()
     assert "self.stores.register(OwnerOfStore, OwnerOfStore(self.name, 0))" in module_py
     assert "self.stores.register(SupplyStore, SupplyStore(self.name, 1))" in module_py
@@ -225,6 +229,12 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
             return result.returncode == 0 and as_json(result) == {"message": "from the CLI"}
 
         wait_for(said_hello)
+
+        def plugin_saw_a_block() -> bool:  # the generated plugin runs and serves its endpoint
+            result = klayr_py("endpoint", "invoke", "blockWatch_getStatus", cwd=root, check=False)
+            return result.returncode == 0 and (as_json(result)["lastHeight"] or 0) >= 1
+
+        wait_for(plugin_saw_a_block, timeout=30)
         last = as_json(klayr_py("block", "get", "last", cwd=root))
         by_id = as_json(klayr_py("block", "get", last["header"]["id"], cwd=root))
         assert by_id == last
