@@ -36,6 +36,11 @@ class ValidationError(KlayrError, ValueError):
         super().__init__(f"Klayr validator found {len(self.errors)} error[s]:{lines}")
 
 
+class ModuleConfigError(ValidationError):
+    """A module refused its configuration (``modules.<name>`` of the config file); each line
+    names the setting, as ``modules.hello.maxMessageLen: unknown setting``."""
+
+
 class NotFoundError(KlayrError, KeyError):
     """A key or item that was asked for does not exist."""
 

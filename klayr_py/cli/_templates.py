@@ -12,6 +12,7 @@ __all__ = [
     "COMMAND_IMPORT_MARKER",
     "COMMAND_MARKER",
     "CONFTEST",
+    "EVENT",
     "GITIGNORE",
     "MODULES_INIT",
     "MODULE_FILES",
@@ -20,12 +21,15 @@ __all__ = [
     "PROJECT_TEST",
     "README",
     "SAMPLE_MODULE_FILES",
+    "STATE_MARKER",
+    "STORE",
 ]
 
 MODULE_IMPORT_MARKER = "# klayr-py generate: module imports above this line"
 MODULE_MARKER = "# klayr-py generate: modules above this line"
 COMMAND_IMPORT_MARKER = "# klayr-py generate: command imports above this line"
 COMMAND_MARKER = "# klayr-py generate: commands above this line"
+STATE_MARKER = "# klayr-py generate: stores and events above this line"
 
 APP = '''"""The $project application: Klayr's default modules and this project's own.
 
@@ -95,8 +99,9 @@ class ${Class}Module(BaseModule):
 
     def __init__(self) -> None:
         super().__init__()
-        # Register stores and events here, e.g.
+        # Stores and events (klayr-py generate store / event adds them), e.g.
         # self.stores.register(MyStore, MyStore(self.name, 0))
+        $STATE_MARKER
         self.endpoint = ${Class}Endpoint(self.stores, self.offchain_stores)
         self.method = ${Class}Method(self.stores, self.events)
         self.commands: list[BaseCommand[Any]] = [
@@ -162,6 +167,37 @@ class ${Class}Command(BaseCommand[${Class}Params]):
         """Change the state: ``self.stores.get(MyStore).set(ctx, key, value)``."""
 '''
 
+STORE = '''"""The ``$name`` store of the $module module."""
+
+from __future__ import annotations
+
+from klayr_py.modules import BaseStore, KlayrModel
+
+
+class ${Class}Data(KlayrModel):
+    """One entry of the ``$name`` store: add fields (``owner: bytes``, ``amount: UInt64`` ...)."""
+
+
+class ${Class}Store(BaseStore[${Class}Data]):
+    """``$name`` store: ``self.stores.get(${Class}Store).get(ctx, key)`` / ``.set(ctx, key, value)``;
+    the keys are yours to choose (an address, an ID ...)."""
+'''
+
+EVENT = '''"""The ``$name`` event of the $module module."""
+
+from __future__ import annotations
+
+from klayr_py.modules import BaseEvent, KlayrModel
+
+
+class ${Class}Data(KlayrModel):
+    """The data of a ``$name`` event: add fields (``sender_address: bytes`` ...)."""
+
+
+class ${Class}Event(BaseEvent[${Class}Data]):
+    """``$name`` event: ``self.events.get(${Class}Event).add(ctx, data, topics)`` in a command."""
+'''
+
 # The sample module of ``init``: Klayr's Hello module, smaller.
 SAMPLE_MODULE_FILES = {
     **MODULE_FILES,
@@ -191,6 +227,7 @@ class ${Class}Module(BaseModule):
         super().__init__()
         self.stores.register(MessageStore, MessageStore(self.name, 0))
         self.events.register(NewHelloEvent, NewHelloEvent(self.name))
+        $STATE_MARKER
         self.endpoint = ${Class}Endpoint(self.stores, self.offchain_stores)
         self.method = ${Class}Method(self.stores, self.events)
         self.commands: list[BaseCommand[Any]] = [
@@ -235,6 +272,7 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py.crypto.address import get_address_from_klayr32_address
+from klayr_py.errors import NotFoundError
 from klayr_py.modules import BaseEndpoint
 from klayr_py.state_machine import EndpointContext
 
@@ -247,7 +285,10 @@ class ${Class}Endpoint(BaseEndpoint):
     def get_hello(self, ctx: EndpointContext) -> dict[str, Any]:
         """The latest hello of ``params.address`` (kly...): ``{"message": ...}``."""
         address = get_address_from_klayr32_address(ctx.params["address"])
-        return self.stores.get(MessageStore).get(ctx, address).model_dump(by_alias=True)
+        store = self.stores.get(MessageStore)
+        if not store.has(ctx, address):  # say it in the module's words, not the store's
+            raise NotFoundError(f"{ctx.params['address']} has not said hello yet")
+        return store.get(ctx, address).model_dump(by_alias=True)
 ''',
     "stores/message.py": '''"""Each account's latest hello, keyed by the sender's address."""
 
@@ -367,6 +408,8 @@ $$ python -m pytest tests
 - `config/config.json`: the node's configuration (paths relative to `config/`);
   `config/genesis_block.blob` and `config/dev-validators.json` are a dev chain whose accounts use
   the public passphrases `klayr_py dev account 0`, `1`: never give them anything of value.
+- Commands run in this folder find this project's node from `config/config.json` and refuse a
+  node that runs another chain (chain ID `$chain_id`, or another genesis block).
 - `klayr-py generate module NAME`, `klayr-py generate command MODULE NAME` add code.
 - `klayr-py genesis create` makes a new genesis block (delete `data/` afterwards).
 """

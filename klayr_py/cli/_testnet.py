@@ -16,7 +16,7 @@ from klayr_py.node.cometbft.testnet import TestnetLayout, write_testnet
 __all__ = ["testnet"]
 
 
-@click.command()
+@click.command(short_help="Create a local network of CometBFT validators.")
 @app_options
 @click.option("--validators", default=4, show_default=True, type=click.IntRange(1, 50))
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))

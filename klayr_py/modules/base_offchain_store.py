@@ -21,6 +21,7 @@ class BaseOffchainStore(_PrefixedStore[T, OffchainStoreGetter, OffchainStoreGett
     def __init__(self, module_name: str, version: int = 0) -> None:
         super().__init__()
         self.version = version
+        self.module_name = module_name
         self.store_prefix = compute_store_prefix(module_name)
         self.sub_store_prefix = sha256(self.name.encode() + version.to_bytes(2, "big"))[:2]
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.crypto.utils import hash as sha256
+from klayr_py.errors import NotFoundError
 from klayr_py.interfaces import ImmutableStoreGetter, ImmutableSubStore, StoreGetter, SubStore
 from klayr_py.modules._declared import Declared
 
 T = TypeVar("T")
 R = TypeVar("R")  # the context type that reads the store
 W = TypeVar("W")  # the context type that writes it
+
+ADDRESS_LENGTH = 20
 
 
 class KeyValue(NamedTuple):
@@ -48,6 +52,7 @@ class _PrefixedStore(Declared[T], Generic[T, R, W]):
 
     store_prefix: bytes
     sub_store_prefix: bytes
+    module_name: str = ""
 
     @property
     def key(self) -> bytes:
@@ -61,8 +66,22 @@ class _PrefixedStore(Declared[T], Generic[T, R, W]):
         raise NotImplementedError
 
     def get(self, ctx: R, key: bytes = b"") -> T:
-        """The value at ``key``; raises NotFoundError when there is none."""
-        return self.codec.decode(self._reader(ctx).get(key))
+        """The value at ``key``; raises NotFoundError when there is none, naming the module,
+        the store and the key (a 20-byte key as the Klayr32 address it almost always is)."""
+        try:
+            raw = self._reader(ctx).get(key)
+        except NotFoundError:
+            raise NotFoundError(self._missing(key)) from None
+        return self.codec.decode(raw)
+
+    def _missing(self, key: bytes) -> str:
+        owner = f"the {self.module_name} module's" if self.module_name else "the"
+        where = f"{owner} {self.name} store"
+        if not key:
+            return f"{where} holds no value yet"
+        if len(key) == ADDRESS_LENGTH:
+            return f"{where} holds nothing for address {get_klayr32_address_from_address(key)}"
+        return f"{where} holds nothing under key {key.hex()}"
 
     def has(self, ctx: R, key: bytes = b"") -> bool:
         """Whether ``key`` holds a value."""
@@ -103,6 +122,7 @@ class BaseStore(_PrefixedStore[T, ImmutableStoreGetter, StoreGetter]):
 
     def __init__(self, module_name: str, index: int) -> None:
         super().__init__()
+        self.module_name = module_name
         self.store_prefix = compute_store_prefix(module_name)
         self.sub_store_prefix = compute_sub_store_prefix(index)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import signal
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from klayr_py.chain import Block
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.db import LevelDB
-from klayr_py.errors import KlayrError
+from klayr_py.errors import KlayrError, ModuleConfigError
 from klayr_py.modules import BaseModule
 from klayr_py.modules.auth import AuthMethod
 from klayr_py.modules.fee import FeeMethod
@@ -39,6 +40,8 @@ from klayr_py.node.genesis import (
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcLimits, RpcMethods, RpcServer
 from klayr_py.node.rpc.connections import ConnectionLimits
+from klayr_py.node.rpc.dispatch import Dispatcher
+from klayr_py.node.rpc.zmq_ipc import ZmqIpcServer
 from klayr_py.state_machine import StateMachine
 
 if TYPE_CHECKING:
@@ -125,8 +128,12 @@ class Application:
     # -- genesis ------------------------------------------------------------------------------
 
     def init_modules(self) -> None:
-        """Call every module's ``init`` with ``modules.<name>`` and the genesis config."""
-        self.state_machine.init(self.config.genesis, self.config.modules)
+        """Call every module's ``init`` with ``modules.<name>`` and the genesis config;
+        :class:`ConfigError` naming the file and each refused setting."""
+        try:
+            self.state_machine.init(self.config.genesis, self.config.modules)
+        except ModuleConfigError as error:
+            raise ConfigError(f"{self.config.source}: {'; '.join(error.errors)}") from None
 
     def create_genesis_block(self, assets: Mapping[str, Any], timestamp: int) -> Block:
         """The genesis block of this application's modules with ``assets`` (JSON or bytes)."""
@@ -150,6 +157,7 @@ class Application:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         self.init_modules()
+        self._check_plugin_settings()
         genesis_block = read_genesis_block(self.path(self.config.genesis.block.from_file))
         keys_file = self.config.generator.keys.from_file
         self._generator_keys = load_generator_keys(self.path(keys_file)) if keys_file else {}
@@ -187,8 +195,16 @@ class Application:
         )
         try:
             engine.start()
-        except BaseException:
+        except BaseException as error:
+            foreign = isinstance(error, KlayrError) and _holds_another_chain(engine)
             engine.close()
+            if foreign:
+                raise KlayrError(
+                    f"the data directory {data_path} belongs to another chain (its genesis block "
+                    f"is not the configured {genesis_block.id.hex()}): to start this chain "
+                    f"afresh, delete it (rm -r {data_path}; its blocks are lost), or set another "
+                    f"system.dataPath in {self.config.source} (klayr-py start --data-path DIR)"
+                ) from None
             raise
         self.engine = engine
         self.logger.info(
@@ -228,6 +244,7 @@ class Application:
         self._stopping = asyncio.Event()
         methods = self.rpc_methods()
         rpc: RpcServer | None = None
+        zmq_ipc: ZmqIpcServer | None = None
         plugins: PluginHost | None = None
         try:  # one clean-up path, whether start-up or the loop fails or a signal arrives
             rpc = self.rpc_server(methods)
@@ -235,7 +252,10 @@ class Application:
                 try:
                     await rpc.start()
                 except OSError as error:
-                    raise KlayrError(f"cannot start the RPC server: {error}") from None
+                    raise KlayrError(self._rpc_start_failure(error)) from None
+            zmq_ipc = self.zmq_ipc_server(methods, rpc.dispatcher if rpc is not None else None)
+            if zmq_ipc is not None:
+                await zmq_ipc.start()
             plugins = self.plugin_host(methods, rpc)
             if plugins is not None:
                 await plugins.start()
@@ -248,6 +268,8 @@ class Application:
         finally:
             if plugins is not None:
                 await plugins.stop()
+            if zmq_ipc is not None:
+                await zmq_ipc.stop()
             if rpc is not None:
                 await rpc.stop()
             self.close()
@@ -264,6 +286,26 @@ class Application:
                 pass
             engine.pool.expire()
             self.forge(next_slot)
+
+    def _check_plugin_settings(self) -> None:
+        """Refuse ``plugins.enabled`` without ``plugins.directory``: the plugins would silently
+        not run, and the user would wonder why."""
+        settings = self.config.plugins
+        if settings.enabled and settings.directory is None:
+            raise ConfigError(
+                f"{self.config.source}: plugins.enabled lists {', '.join(settings.enabled)} but "
+                "plugins.directory is not set, so no plugin would run: set plugins.directory "
+                "to the folder holding the plugins (docs/plugins.md)"
+            )
+
+    def _rpc_start_failure(self, error: OSError) -> str:
+        rpc = self.config.rpc
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"cannot start the RPC server: {rpc.host}:{rpc.port} is already in use (another "
+                f"node?): set another rpc.port in {self.config.source}, or start with --port N"
+            )
+        return f"cannot start the RPC server on {rpc.host}:{rpc.port}: {error}"
 
     def rpc_methods(self) -> RpcMethods:
         """The RPC methods over the started engine (shared by the RPC server and plugins)."""
@@ -326,6 +368,23 @@ class Application:
         server.attach(engine)
         return server
 
+    def zmq_ipc_server(
+        self, methods: RpcMethods | None = None, dispatcher: Dispatcher | None = None
+    ) -> ZmqIpcServer | None:
+        """Klayr's ZeroMQ IPC sockets under ``<dataPath>/tmp/sockets`` when ``rpc.modes`` has
+        ``ipc``: what ``@klayr/api-client``'s ``createIPCClient`` and Klayr Commander use."""
+        if "ipc" not in self.config.rpc.modes:
+            return None
+        engine = self._require_engine()
+        server = ZmqIpcServer(
+            methods or self.rpc_methods(),
+            self.data_path,
+            RpcLimits.from_config(self.config.rpc),
+            dispatcher,
+        )
+        server.attach(engine)
+        return server
+
     @property
     def ipc_path(self) -> Path:
         """The IPC socket: ``<dataPath>/rpc.sock``."""
@@ -347,6 +406,17 @@ class Application:
         if self.engine is None:
             raise KlayrError("the application is not started")
         return self.engine
+
+
+def _holds_another_chain(engine: Engine) -> bool:
+    """Whether the engine's database holds blocks from a genesis block other than its own."""
+    genesis = engine.genesis_block
+    try:
+        if engine.storage.last_height < 0:
+            return False
+        return bool(engine.storage.get_block_id(genesis.header.height) != genesis.id)
+    except KlayrError:
+        return False
 
 
 def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:

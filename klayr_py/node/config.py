@@ -218,20 +218,29 @@ class ApplicationConfig(_Section):
     network: dict[str, Any] = Field(default_factory=dict)
     """Accepted for compatibility with Klayr's files; klayr_py runs a single node."""
 
+    _source: str = pydantic.PrivateAttr(default="config")
+
+    @property
+    def source(self) -> str:
+        """Where the settings came from (the config file's path), for error messages."""
+        return self._source
+
     @classmethod
     def from_dict(cls, value: Any, source: str = "config") -> ApplicationConfig:
         """Validate ``value``; :class:`ConfigError` lists every bad key."""
         try:
-            return cls.model_validate(value)
+            config = cls.model_validate(value)
         except pydantic.ValidationError as error:
             raise ConfigError(_describe(error, source)) from None
+        config._source = source
+        return config
 
     def with_overrides(self, **sections: dict[str, Any]) -> ApplicationConfig:
         """A copy with some keys of some sections replaced, e.g. ``system={"dataPath": p}``."""
         data = self.model_dump(by_alias=True)
         for name, values in sections.items():
             data[to_camel(name)].update(values)
-        return ApplicationConfig.from_dict(data)
+        return ApplicationConfig.from_dict(data, self._source)
 
     def resolve_path(self, path: str, base: Path) -> Path:
         """``path`` with ``~`` expanded, relative to ``base`` (the config file's folder)."""

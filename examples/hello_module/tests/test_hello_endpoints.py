@@ -47,8 +47,9 @@ def test_get_hello_rejects_bad_params_and_unknown_accounts() -> None:
     with pytest.raises(ValidationError):
         _call(chain, "hello_getHello", {})
     nobody = get_klayr32_address_from_address(bytes(20))
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as missing:
         _call(chain, "hello_getHello", {"address": nobody})
+    assert str(missing.value) == f"{nobody} has not said hello yet"
 
 
 def test_method_reads_the_message() -> None:
