@@ -439,10 +439,6 @@ class ABIHandler:
         modules = [module.metadata().to_json(module.name) for module in self.state_machine.modules]
         return MetadataResponse(sorted(modules, key=lambda module: str(module["name"])))
 
-    def endpoint_names(self) -> list[str]:
-        """Every module endpoint :meth:`query` serves, by Klayr name."""
-        return sorted(self._endpoints)
-
     def query(self, request: QueryRequest) -> QueryResponse:
         """Call a module endpoint over the committed state (never the open context's)."""
         found = self._endpoints.get(request.method)
