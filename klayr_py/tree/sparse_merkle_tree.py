@@ -205,7 +205,7 @@ _hash_chain = pick("hash_chain", _py_hash_chain)
 _chain_nodes = pick("chain_nodes", _py_chain_nodes)
 
 
-def _apply_changes(
+def _py_apply_changes(
     db: NodeStore,
     root: bytes,
     changes: Mapping[bytes, bytes],
@@ -219,7 +219,7 @@ def _apply_changes(
     follows its entry, its right child follows the left child's subtree). On the way back up each
     returned node carries its *fragment*, the bytes of its subtree down to its page's last level,
     so a new page is the concatenation of new entries and runs of old pages, written when its top
-    is done.
+    is done. (The reference for the Rust twin, which writes the same pages in the same order.)
     """
     if not changes:
         return root
@@ -494,3 +494,6 @@ def _apply_changes(
         # can lift a leaf to the root.)
         put(new_root, frag)
     return new_root
+
+
+_apply_changes = pick("apply_changes", _py_apply_changes)

@@ -12,6 +12,50 @@ mod errors;
 mod hash;
 mod merkle;
 mod smt_root;
+mod smt_update;
+
+/// Apply `changes` (key -> value; an empty value deletes) to the sparse Merkle tree `root`
+/// whose pages `db` (`get`/`set`) holds; the new root. The twin of `_py_apply_changes`.
+#[pyfunction]
+fn apply_changes<'py>(
+    py: Python<'py>,
+    db: &Bound<'py, PyAny>,
+    root: &[u8],
+    changes: &Bound<'py, PyAny>,
+    key_length: usize,
+    page_height: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if !changes.is_truthy()? {
+        return Ok(PyBytes::new(py, root));
+    }
+    if key_length == 0 || page_height == 0 {
+        return Err(errors::tree_error(
+            py,
+            format!("key_length and page_height must be at least 1, got {key_length} and {page_height}"),
+        ));
+    }
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for item in changes.call_method0("items")?.try_iter()? {
+        pairs.push(item?.extract()?);
+    }
+    pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (key, _) in &pairs {
+        if key.len() != key_length {
+            return Err(errors::tree_error(
+                py,
+                format!(
+                    "key {} has length {}; this tree's keys have length {}",
+                    errors::hex(key),
+                    key.len(),
+                    key_length
+                ),
+            ));
+        }
+    }
+    let (keys, values): (Vec<Vec<u8>>, Vec<Vec<u8>>) = pairs.into_iter().unzip();
+    let update = smt_update::Update::new(py, db, &keys, &values, key_length, page_height)?;
+    Ok(PyBytes::new(py, &update.apply(root)?))
+}
 
 /// The node at `depth` of the sparse Merkle subtree holding sorted, distinct `keys` (each
 /// `key_length` bytes) with `values`; raises TreeError when they are not so.
@@ -57,5 +101,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hash_chain, module)?)?;
     module.add_function(wrap_pyfunction!(chain_nodes, module)?)?;
     module.add_function(wrap_pyfunction!(merkle_root, module)?)?;
+    module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
     Ok(())
 }
