@@ -75,3 +75,12 @@ def test_pick_returns_the_python_kernel_without_the_extension(
 
     monkeypatch.setattr(_native_loader, "native", None)
     assert _native_loader.pick("merkle_root", kernel) is kernel
+
+
+def test_the_extension_is_a_release_build() -> None:
+    """An editable install once built the debug profile, five times slower than Python."""
+    if not _native_built():
+        pytest.skip("klayr_py._native is not built (no cargo at install time)")
+    import klayr_py._native as native
+
+    assert native.DEBUG_BUILD is False

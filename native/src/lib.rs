@@ -97,6 +97,8 @@ fn merkle_root<'py>(py: Python<'py>, leaves: Vec<PyBackedBytes>) -> Bound<'py, P
 
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Whether this is a debug build (5-10x slower): the tests require a release build.
+    module.add("DEBUG_BUILD", cfg!(debug_assertions))?;
     module.add_function(wrap_pyfunction!(sorted_root, module)?)?;
     module.add_function(wrap_pyfunction!(hash_chain, module)?)?;
     module.add_function(wrap_pyfunction!(chain_nodes, module)?)?;
