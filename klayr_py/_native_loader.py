@@ -48,5 +48,12 @@ def pick(name: str, python_kernel: _Kernel) -> _Kernel:
     (its twin, with the same signature, results and errors)."""
     if native is None:
         return python_kernel
-    kernel: _Kernel = getattr(native, name)
+    kernel: _Kernel | None = getattr(native, name, None)
+    if kernel is None:  # an extension built from older sources: rebuild it (pip install -e .)
+        _logger.warning(
+            "klayr_py's Rust extension has no %s (built from older sources?): using the "
+            "pure-Python kernel",
+            name,
+        )
+        return python_kernel
     return kernel

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -84,3 +86,15 @@ def test_the_extension_is_a_release_build() -> None:
     import klayr_py._native as native
 
     assert native.DEBUG_BUILD is False
+
+
+def test_a_kernel_missing_from_an_old_build_falls_back_to_python(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def kernel() -> str:
+        return "python"
+
+    monkeypatch.setattr(_native_loader, "native", types.ModuleType("klayr_py._native"))
+    with caplog.at_level(logging.WARNING, logger="klayr_py.native"):
+        assert _native_loader.pick("a_kernel_added_later", kernel) is kernel
+    assert "has no a_kernel_added_later" in caplog.text
