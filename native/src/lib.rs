@@ -36,7 +36,9 @@ fn apply_changes<'py>(
     }
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     for item in changes.call_method0("items")?.try_iter()? {
-        pairs.push(item?.extract()?);
+        // Through PyBackedBytes: extracting a Vec<u8> directly would go byte by byte.
+        let (key, value): (PyBackedBytes, PyBackedBytes) = item?.extract()?;
+        pairs.push((key.to_vec(), value.to_vec()));
     }
     pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (key, _) in &pairs {

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
 use crate::errors::{hex, not_found_error, tree_error};
@@ -128,7 +129,8 @@ impl<'a, 'py> Update<'a, 'py> {
                 format!("tree page {} is not in the store", hex(node_hash)),
             ));
         }
-        let page: Vec<u8> = page.extract()?;
+        // Through PyBackedBytes: extracting a Vec<u8> directly would go byte by byte.
+        let page = page.extract::<PyBackedBytes>()?.to_vec();
         if page[..page.len().min(32)] != *node_hash {
             return Err(tree_error(
                 self.py,
