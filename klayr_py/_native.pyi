@@ -1,6 +1,7 @@
 """Types of the optional Rust extension (native/); see klayr_py/_native_loader.py."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from klayr_py.tree.node_store import NodeStore
 
@@ -13,3 +14,9 @@ def merkle_root(leaves: list[bytes]) -> bytes: ...
 def apply_changes(
     db: NodeStore, root: bytes, changes: Mapping[bytes, bytes], key_length: int, page_height: int
 ) -> bytes: ...
+
+class Decoder:
+    def __init__(
+        self, program: tuple[Any, ...], fallback: Callable[[bytes], dict[str, Any]]
+    ) -> None: ...
+    def __call__(self, data: bytes) -> dict[str, Any]: ...

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
+mod codec_decode;
 mod errors;
 mod hash;
 mod merkle;
@@ -106,5 +107,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(chain_nodes, module)?)?;
     module.add_function(wrap_pyfunction!(merkle_root, module)?)?;
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
+    module.add_class::<codec_decode::Decoder>()?;
     Ok(())
 }

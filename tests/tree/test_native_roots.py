@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from klayr_py.errors import TreeError
 from klayr_py.tree import merkle_tree, root_builder, sparse_merkle_tree
 from klayr_py.tree.root_builder import SparseMerkleRootBuilder
-from tests.tree._native import native_module
+from tests._native import native_module
 
 native = native_module()
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from klayr_py.errors import NotFoundError, TreeError
 from klayr_py.tree import EMPTY_HASH, InMemoryNodeStore, SparseMerkleTree, sparse_merkle_root
 from klayr_py.tree import sparse_merkle_tree as smt
-from tests.tree._native import native_module
+from tests._native import native_module
 
 native = native_module()
 
