@@ -44,7 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "examples" / "hello_module")]
 from hello import HelloModule  # noqa: E402
 from hello.schemas import MessageData  # noqa: E402
 from hello.stores.message import MessageStore  # noqa: E402
-from kernels import KERNELS, kernels  # noqa: E402
+from kernels import KERNELS, kernels, native_available  # noqa: E402
 from leveldb_settle import background_cpu_ms, settle  # noqa: E402
 
 from klayr_py import codec  # noqa: E402
@@ -235,8 +235,8 @@ def main() -> None:
     parser.add_argument(
         "--kernels",
         choices=[*KERNELS, "both"],
-        default="native",
-        help="klayr_py's Rust kernels, their pure-Python twins, or both side by side",
+        help="klayr_py's Rust kernels, their pure-Python twins, or both side by side (default: "
+        "the kernels in use, i.e. Python under KLAYR_PY_NO_NATIVE=1)",
     )
     parser.add_argument(
         "--fill-cache",
@@ -254,6 +254,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.state_sizes.split(",")]
     roots_modes = list(MODES) if args.roots == "both" else [args.roots]
+    if args.kernels is None:
+        args.kernels = "native" if native_available() else "python"
     kernel_sets = list(KERNELS) if args.kernels == "both" else [args.kernels]
     if len(kernel_sets) > 1 and "streamed" in roots_modes:
         # The worker process picks its kernels at import (KLAYR_PY_NO_NATIVE), not per round.
