@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "crypto": 1,
     "tree": 1,
     "_native": 1,
+    "_native_loader": 1,
     "db": 2,
     "state": 3,
     "chain": 4,
