@@ -356,17 +356,7 @@ def get_transaction(node: NodeTarget, transaction_id: str) -> None:
         raise click.BadParameter("a transaction ID is 64 hex digits", param_hint="ID")
     wanted = transaction_id.lower()
     with connect_node(node) as client:
-        try:
-            found = client.invoke("chain_getTransactionByID", {"id": wanted})
-            status = "in a block"
-        except RpcClientError:
-            pending = client.invoke("txpool_getTransactionsFromPool", {})
-            found = next((tx for tx in pending if tx.get("id") == wanted), None)
-            if found is None:
-                raise KlayrError(
-                    f"no transaction {wanted} on the chain or in the node's pool"
-                ) from None
-            status = "in the pool"
+        found, status = _find_transaction(client, wanted)
         metadata = client.get_metadata()
     try:
         schema = command_params_schema(metadata, found["module"], found["command"])
@@ -374,6 +364,22 @@ def get_transaction(node: NodeTarget, transaction_id: str) -> None:
     except (KlayrError, ValueError):
         pass  # a command the metadata does not describe: params stay hex
     echo_json({"status": status, "transaction": found})
+
+
+def _find_transaction(client: SyncAPIClient, wanted: str) -> tuple[dict[str, Any], str]:
+    """The transaction and where it is. The chain is asked again after the pool: a block may
+    take it out of the pool between the first two questions."""
+    for ask_pool in (True, False):
+        try:
+            return client.invoke("chain_getTransactionByID", {"id": wanted}), "in a block"
+        except RpcClientError:
+            if not ask_pool:
+                break
+        pending = client.invoke("txpool_getTransactionsFromPool", {})
+        found = next((tx for tx in pending if tx.get("id") == wanted), None)
+        if found is not None:
+            return found, "in the pool"
+    raise KlayrError(f"no transaction {wanted} on the chain or in the node's pool")
 
 
 @transaction.command("sign")
