@@ -34,6 +34,7 @@ from klayr_py.interfaces import (
     OffchainStoreGetter,
     StoreGetter,
     SubStore,
+    WritableContext,
 )
 from klayr_py.modules import (
     Address,
@@ -77,7 +78,13 @@ from klayr_py.state_machine import (
 )
 
 if TYPE_CHECKING:
-    from klayr_py.node import Application, ApplicationConfig, ConfigError, load_config
+    from klayr_py.node import (
+        Application,
+        ApplicationConfig,
+        ConfigError,
+        DefaultMethods,
+        load_config,
+    )
 
 __version__ = "0.1.0.dev0"
 
@@ -86,6 +93,7 @@ _LAZY = {
     "Application": "klayr_py.node",
     "ApplicationConfig": "klayr_py.node",
     "ConfigError": "klayr_py.node",
+    "DefaultMethods": "klayr_py.node",
     "load_config": "klayr_py.node",
 }
 
@@ -120,6 +128,7 @@ __all__ = [
     "ConfigError",
     "CryptoError",
     "DataType",
+    "DefaultMethods",
     "EndpointContext",
     "EventQueuer",
     "Field",
@@ -150,6 +159,7 @@ __all__ = [
     "ValidationError",
     "VerificationResult",
     "VerifyStatus",
+    "WritableContext",
     "__version__",
     "load_config",
     "schema_from_model",

@@ -10,7 +10,7 @@ builds satisfies the ones it should, and mypy checks a module author's calls aga
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from klayr_py.chain import Event
@@ -27,6 +27,7 @@ __all__ = [
     "StateReader",
     "StoreGetter",
     "SubStore",
+    "WritableContext",
 ]
 
 
@@ -109,6 +110,17 @@ class EventQueuer(Protocol):
     @property
     def event_queue(self) -> EventAdder:
         """The block's or transaction's event queue."""
+        ...
+
+
+class WritableContext(StoreGetter, EventQueuer, Protocol):
+    """What a module's state-changing methods take (Klayr's ``MethodContext`` shape): writable
+    stores, the event queue and the transaction's context store. ``MethodContext`` and every
+    execution hook context satisfy it."""
+
+    @property
+    def context_store(self) -> dict[str, Any]:
+        """Values hooks of one transaction share (the fee left to pay, for instance)."""
         ...
 
 

@@ -24,7 +24,7 @@ if str(HERE) not in sys.path:
 
 from hello import HelloModule  # noqa: E402
 
-from klayr_py.node import Application, ApplicationConfig, load_config  # noqa: E402
+from klayr_py import Application, ApplicationConfig, load_config  # noqa: E402
 
 CONFIG_FILE = HERE / "config" / "config.json"
 
@@ -53,8 +53,7 @@ def example_config(argv: Sequence[str] | None = None) -> ApplicationConfig:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Start the node with the example's configuration; stop with Ctrl+C."""
-    from klayr_py.errors import KlayrError
-    from klayr_py.node.config import ConfigError
+    from klayr_py import ConfigError, KlayrError
 
     config = example_config(argv)
     try:

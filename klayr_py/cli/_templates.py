@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from klayr_py.node import Application, ApplicationConfig
+from klayr_py import Application, ApplicationConfig
 
 from $pkg.modules import registered_modules
 
@@ -57,8 +57,7 @@ MODULES_INIT = '''"""This project's modules, registered after the default ones i
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseModule
-from klayr_py.node import DefaultMethods
+from klayr_py import BaseModule, DefaultMethods
 
 $MODULE_IMPORT_MARKER
 
@@ -84,7 +83,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from klayr_py.modules import BaseCommand, BaseModule
+from klayr_py import BaseCommand, BaseModule
 
 from $pkg.modules.$snake.endpoint import ${Class}Endpoint
 from $pkg.modules.$snake.method import ${Class}Method
@@ -117,7 +116,7 @@ class ${Class}Module(BaseModule):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseEndpoint
+from klayr_py import BaseEndpoint
 
 
 class ${Class}Endpoint(BaseEndpoint):
@@ -127,7 +126,7 @@ class ${Class}Endpoint(BaseEndpoint):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseMethod
+from klayr_py import BaseMethod
 
 
 class ${Class}Method(BaseMethod):
@@ -146,8 +145,13 @@ COMMAND = '''"""``$module:$name``."""
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseCommand, KlayrModel, VerificationResult
-from klayr_py.state_machine import CommandExecuteContext, CommandVerifyContext
+from klayr_py import (
+    BaseCommand,
+    CommandExecuteContext,
+    CommandVerifyContext,
+    KlayrModel,
+    VerificationResult,
+)
 
 
 class ${Class}Params(KlayrModel):
@@ -171,7 +175,7 @@ STORE = '''"""The ``$name`` store of the $module module."""
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseStore, KlayrModel
+from klayr_py import BaseStore, KlayrModel
 
 
 class ${Class}Data(KlayrModel):
@@ -187,7 +191,7 @@ EVENT = '''"""The ``$name`` event of the $module module."""
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseEvent, KlayrModel
+from klayr_py import BaseEvent, KlayrModel
 
 
 class ${Class}Data(KlayrModel):
@@ -207,7 +211,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from klayr_py.modules import BaseCommand, BaseModule
+from klayr_py import BaseCommand, BaseModule
 
 from $pkg.modules.$snake.commands.create_hello import CreateHelloCommand
 from $pkg.modules.$snake.endpoint import ${Class}Endpoint
@@ -244,7 +248,7 @@ class ${Class}Module(BaseModule):
 
 from __future__ import annotations
 
-from klayr_py.modules import Field, KlayrModel
+from klayr_py import Field, KlayrModel
 
 
 class CreateHelloParams(KlayrModel):
@@ -271,10 +275,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from klayr_py.crypto.address import get_address_from_klayr32_address
-from klayr_py.errors import NotFoundError
-from klayr_py.modules import BaseEndpoint
-from klayr_py.state_machine import EndpointContext
+from klayr_py import BaseEndpoint, EndpointContext, NotFoundError
+from klayr_py.crypto import get_address_from_klayr32_address
 
 from $pkg.modules.$snake.stores.message import MessageStore
 
@@ -294,7 +296,7 @@ class ${Class}Endpoint(BaseEndpoint):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseStore
+from klayr_py import BaseStore
 
 from $pkg.modules.$snake.schemas import MessageData
 
@@ -306,7 +308,7 @@ class MessageStore(BaseStore[MessageData]):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseEvent
+from klayr_py import BaseEvent
 
 from $pkg.modules.$snake.schemas import NewHelloData
 
@@ -318,8 +320,7 @@ class NewHelloEvent(BaseEvent[NewHelloData]):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseCommand
-from klayr_py.state_machine import CommandExecuteContext
+from klayr_py import BaseCommand, CommandExecuteContext
 
 from $pkg.modules.$snake.events.new_hello import NewHelloEvent
 from $pkg.modules.$snake.schemas import CreateHelloParams, MessageData, NewHelloData

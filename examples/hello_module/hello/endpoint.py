@@ -7,10 +7,8 @@ from typing import Any, ClassVar
 from hello.schemas import GET_HELLO_REQUEST_SCHEMA
 from hello.stores.counter import CounterStore
 from hello.stores.message import MessageStore
-from klayr_py.crypto.address import get_address_from_klayr32_address
-from klayr_py.errors import NotFoundError
-from klayr_py.modules import BaseEndpoint
-from klayr_py.state_machine import EndpointContext
+from klayr_py import BaseEndpoint, EndpointContext, NotFoundError
+from klayr_py.crypto import get_address_from_klayr32_address
 
 
 class HelloEndpoint(BaseEndpoint):

@@ -8,6 +8,7 @@ from klayr_py import validator
 from klayr_py.contexts import TransactionExecuteContext, TransactionVerifyContext
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import ImmutableStoreGetter, WritableContext
 from klayr_py.modules import BaseModule, VerificationResult
 from klayr_py.modules.fee.constants import CONTEXT_STORE_KEY_AVAILABLE_FEE, DEFAULT_CONFIG
 from klayr_py.modules.fee.endpoint import FeeEndpoint
@@ -20,16 +21,22 @@ from klayr_py.modules.token.utils import chain_id_from_genesis_config, genesis_c
 class TokenMethodLike(Protocol):
     """What the fee module needs of the token module (``TokenMethod`` has all of it)."""
 
-    def get_available_balance(self, ctx: Any, address: bytes, token_id: bytes) -> int: ...
-    def user_account_exists(self, ctx: Any, address: bytes, token_id: bytes) -> bool: ...
-    def lock(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None: ...
+    def get_available_balance(
+        self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
+    ) -> int: ...
+    def user_account_exists(
+        self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
+    ) -> bool: ...
+    def lock(
+        self, ctx: WritableContext, address: bytes, module: str, token_id: bytes, amount: int
+    ) -> None: ...
     def unlock(
-        self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int
+        self, ctx: WritableContext, address: bytes, module: str, token_id: bytes, amount: int
     ) -> None: ...
     def transfer(
-        self, ctx: Any, sender: bytes, recipient: bytes, token_id: bytes, amount: int
+        self, ctx: WritableContext, sender: bytes, recipient: bytes, token_id: bytes, amount: int
     ) -> None: ...
-    def burn(self, ctx: Any, address: bytes, token_id: bytes, amount: int) -> None: ...
+    def burn(self, ctx: WritableContext, address: bytes, token_id: bytes, amount: int) -> None: ...
 
 
 class InsufficientTransactionFeeError(KlayrError, ValueError):
