@@ -21,7 +21,8 @@ def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        async with running_node(tmp_path, [hello_stats_spec()]) as node:
+        settings = replace(FAST, event_buffer=64)  # room for every event of the outage
+        async with running_node(tmp_path, [hello_stats_spec()], settings=settings) as node:
             status = node.host.status["hello-stats"]
             await node.wait_for(lambda: status.endpoints)
             node.forge(["before the kill"])
