@@ -89,8 +89,10 @@ class SandboxPolicy:
 class Bubblewrap:
     """Builds ``bwrap`` command lines; :meth:`find` checks it works on this machine."""
 
-    def __init__(self, executable: str) -> None:
+    def __init__(self, executable: str, *, disable_userns: bool = True) -> None:
         self.executable = executable
+        self.disable_userns = disable_userns
+        """``--disable-userns`` (bubblewrap 0.8+): no user namespaces inside the sandbox."""
 
     @classmethod
     def find(cls) -> Bubblewrap:
@@ -100,8 +102,19 @@ class Bubblewrap:
             raise SandboxUnavailableError(
                 "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
             )
-        sandbox = cls(executable)
-        probe = [*sandbox._namespace_options(network=False), *sandbox._system_mounts(), "true"]
+        try:
+            usage = subprocess.run(
+                [executable, "--help"], capture_output=True, text=True, timeout=20, check=False
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SandboxUnavailableError(f"bubblewrap could not run: {error}") from None
+        # Older bubblewraps (Ubuntu 22.04 has 0.6) lack it; the rest of the sandbox stands.
+        sandbox = cls(executable, disable_userns="--disable-userns" in usage)
+        probe = [
+            *sandbox._namespace_options(network=False, disable_userns=sandbox.disable_userns),
+            *sandbox._system_mounts(),
+            "true",
+        ]
         try:
             completed = subprocess.run(
                 [executable, *probe], capture_output=True, text=True, timeout=20, check=False
@@ -120,7 +133,7 @@ class Bubblewrap:
         """``command`` (whose paths are the sandbox's) run inside ``policy``'s sandbox."""
         return [
             self.executable,
-            *self._namespace_options(network=policy.network),
+            *self._namespace_options(network=policy.network, disable_userns=self.disable_userns),
             *self._system_mounts(),
             *("--ro-bind", str(policy.plugin_dir.resolve()), PLUGIN_CODE_DIR),
             *("--bind", str(policy.data_dir.resolve()), PLUGIN_DATA_DIR),
@@ -139,17 +152,13 @@ class Bubblewrap:
         return {**passed, "HOME": PLUGIN_DATA_DIR, "PYTHONDONTWRITEBYTECODE": "1", **extra}
 
     @staticmethod
-    def _namespace_options(*, network: bool) -> list[str]:
+    def _namespace_options(*, network: bool, disable_userns: bool) -> list[str]:
         options = ["--unshare-all", "--unshare-user", "--uid", _NOBODY, "--gid", _NOBODY]
         if network:
             options.append("--share-net")
-        return [
-            *options,
-            *("--cap-drop", "ALL"),
-            "--disable-userns",
-            "--die-with-parent",
-            "--new-session",
-        ]
+        if disable_userns:
+            options.append("--disable-userns")
+        return [*options, *("--cap-drop", "ALL"), "--die-with-parent", "--new-session"]
 
     @staticmethod
     def _system_mounts() -> list[str]:

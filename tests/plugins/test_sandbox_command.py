@@ -4,6 +4,7 @@ namespaces, and what stays out."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,33 @@ def test_a_bwrap_that_cannot_create_namespaces_is_reported(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(SandboxUnavailableError, match="No permissions to create new namespace"):
         Bubblewrap.find()
+
+
+def test_an_older_bwrap_without_disable_userns_still_sandboxes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bubblewrap 0.6 (Ubuntu 22.04) has no --disable-userns: the option is left out, the
+    rest of the sandbox stays."""
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\n[ "$1" = --help ] && echo "usage: bwrap --unshare-all"\nexit 0\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    found = Bubblewrap.find()
+    assert not found.disable_userns
+    command = found.wrap(["run"], _policy(tmp_path))
+    assert "--disable-userns" not in command and "--unshare-all" in command
+
+
+def test_the_installed_bwrap_0_8_gets_disable_userns() -> None:
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    try:
+        found = Bubblewrap.find()
+    except SandboxUnavailableError as error:
+        pytest.skip(str(error))
+    version = subprocess.run(
+        [found.executable, "--version"], capture_output=True, text=True, check=False
+    ).stdout.split()[-1]
+    major, minor = (int(part) for part in version.split(".")[:2])
+    assert found.disable_userns is ((major, minor) >= (0, 8))
