@@ -89,10 +89,14 @@ class SandboxPolicy:
 class Bubblewrap:
     """Builds ``bwrap`` command lines; :meth:`find` checks it works on this machine."""
 
-    def __init__(self, executable: str, *, disable_userns: bool = True) -> None:
+    def __init__(
+        self, executable: str, *, disable_userns: bool = True, tmpfs_size: bool = True
+    ) -> None:
         self.executable = executable
         self.disable_userns = disable_userns
         """``--disable-userns`` (bubblewrap 0.8+): no user namespaces inside the sandbox."""
+        self.tmpfs_size = tmpfs_size
+        """``--size`` (bubblewrap 0.7+): the private ``/tmp`` is bounded."""
 
     @classmethod
     def find(cls) -> Bubblewrap:
@@ -108,8 +112,12 @@ class Bubblewrap:
             ).stdout
         except (OSError, subprocess.TimeoutExpired) as error:
             raise SandboxUnavailableError(f"bubblewrap could not run: {error}") from None
-        # Older bubblewraps (Ubuntu 22.04 has 0.6) lack it; the rest of the sandbox stands.
-        sandbox = cls(executable, disable_userns="--disable-userns" in usage)
+        # Older bubblewraps (Ubuntu 22.04 has 0.6) lack these; the rest of the sandbox stands.
+        sandbox = cls(
+            executable,
+            disable_userns="--disable-userns" in usage,
+            tmpfs_size="--size" in usage,
+        )
         probe = [
             *sandbox._namespace_options(network=False, disable_userns=sandbox.disable_userns),
             *sandbox._system_mounts(),
@@ -138,7 +146,8 @@ class Bubblewrap:
             *("--ro-bind", str(policy.plugin_dir.resolve()), PLUGIN_CODE_DIR),
             *("--bind", str(policy.data_dir.resolve()), PLUGIN_DATA_DIR),
             *("--bind", str(policy.socket_path), PLUGIN_SOCKET),
-            *("--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"),
+            *(("--size", str(policy.tmp_bytes)) if self.tmpfs_size else ()),
+            *("--tmpfs", "/tmp"),
             *("--remount-ro", "/"),
             *("--chdir", PLUGIN_DATA_DIR),
             "--",

@@ -100,20 +100,21 @@ def test_a_bwrap_that_cannot_create_namespaces_is_reported(
 def test_an_older_bwrap_without_disable_userns_still_sandboxes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """bubblewrap 0.6 (Ubuntu 22.04) has no --disable-userns: the option is left out, the
-    rest of the sandbox stays."""
+    """bubblewrap 0.6 (Ubuntu 22.04) has neither --disable-userns nor --size: they are left
+    out, the rest of the sandbox stays."""
     fake = tmp_path / "bin" / "bwrap"
     fake.parent.mkdir()
     fake.write_text('#!/bin/sh\n[ "$1" = --help ] && echo "usage: bwrap --unshare-all"\nexit 0\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(fake.parent))
     found = Bubblewrap.find()
-    assert not found.disable_userns
+    assert not found.disable_userns and not found.tmpfs_size
     command = found.wrap(["run"], _policy(tmp_path))
-    assert "--disable-userns" not in command and "--unshare-all" in command
+    assert "--disable-userns" not in command and "--size" not in command
+    assert "--unshare-all" in command and command[command.index("--tmpfs") + 1] == "/tmp"
 
 
-def test_the_installed_bwrap_0_8_gets_disable_userns() -> None:
+def test_the_installed_bwrap_gets_the_options_its_version_has() -> None:
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     try:
@@ -125,3 +126,4 @@ def test_the_installed_bwrap_0_8_gets_disable_userns() -> None:
     ).stdout.split()[-1]
     major, minor = (int(part) for part in version.split(".")[:2])
     assert found.disable_userns is ((major, minor) >= (0, 8))
+    assert found.tmpfs_size is ((major, minor) >= (0, 7))
