@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,17 +119,22 @@ class Bubblewrap:
             disable_userns="--disable-userns" in usage,
             tmpfs_size="--size" in usage,
         )
-        probe = [
-            *sandbox._namespace_options(network=False, disable_userns=sandbox.disable_userns),
-            *sandbox._system_mounts(),
-            "true",
-        ]
-        try:
-            completed = subprocess.run(
-                [executable, *probe], capture_output=True, text=True, timeout=20, check=False
+        # The probe is a plugin's sandbox in all but its command, so that whatever would stop
+        # a plugin from starting (namespaces, a mount, an option) shows here, at start.
+        with tempfile.TemporaryDirectory(prefix="klayr-sandbox-probe-") as scratch:
+            root = Path(scratch)
+            (root / "code").mkdir()
+            (root / "data").mkdir()
+            (root / "node.sock").touch()
+            probe = sandbox.wrap(
+                ["true"], SandboxPolicy(root / "code", root / "data", root / "node.sock")
             )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise SandboxUnavailableError(f"bubblewrap could not run: {error}") from None
+            try:
+                completed = subprocess.run(
+                    probe, capture_output=True, text=True, timeout=20, check=False
+                )
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise SandboxUnavailableError(f"bubblewrap could not run: {error}") from None
         if completed.returncode != 0:
             reason = completed.stderr.strip() or f"exit code {completed.returncode}"
             raise SandboxUnavailableError(
