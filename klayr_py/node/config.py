@@ -177,7 +177,8 @@ class PluginsConfig(_Section):
     max_restarts: int = Field(default=5, ge=0)
     """Restarts after crashes before a plugin is given up."""
     event_buffer: int = Field(default=256, ge=1)
-    """Events waiting for a slow plugin before further ones are dropped (and counted)."""
+    """Events waiting for a slow plugin before further ones are dropped (and counted); also
+    how many recent events a restarted plugin can get again."""
     sandbox: Literal["required", "optional", "off"] = "required"
     """``required``: every plugin runs in a bubblewrap sandbox, and none runs where bubblewrap
     is unavailable; ``optional`` (the operator's explicit opt-out): sandboxed when possible,

@@ -28,14 +28,14 @@ class EventFanOut:
     """Delivers the node's events to ``host``'s plugins.
 
     Every event some plugin subscribed to gets the next sequence number (the Envelope's ``id``)
-    and is kept among the last ``replay_events``; a plugin acknowledges the events it handled,
+    and is kept among the last ``event_buffer``; a plugin acknowledges the events it handled,
     and when it subscribes again after a restart it first gets the kept ones after the last it
     acknowledged — at least once, in order, within one run of the node."""
 
     def __init__(self, host: PluginHost) -> None:
         self.host = host
         self.sequence = 0
-        self.recent: deque[tuple[int, str, bytes]] = deque(maxlen=host.settings.replay_events)
+        self.recent: deque[tuple[int, str, bytes]] = deque(maxlen=host.settings.event_buffer)
         self.wanted: dict[str, set[str]] = {spec.name: set() for spec in host.specs}
 
     def publish(self, topic: str, payload: Any) -> None:

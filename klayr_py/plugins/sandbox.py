@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,8 +90,14 @@ class SandboxPolicy:
 class Bubblewrap:
     """Builds ``bwrap`` command lines; :meth:`find` checks it works on this machine."""
 
-    def __init__(self, executable: str) -> None:
+    def __init__(
+        self, executable: str, *, disable_userns: bool = True, tmpfs_size: bool = True
+    ) -> None:
         self.executable = executable
+        self.disable_userns = disable_userns
+        """``--disable-userns`` (bubblewrap 0.8+): no user namespaces inside the sandbox."""
+        self.tmpfs_size = tmpfs_size
+        """``--size`` (bubblewrap 0.7+): the private ``/tmp`` is bounded."""
 
     @classmethod
     def find(cls) -> Bubblewrap:
@@ -100,14 +107,34 @@ class Bubblewrap:
             raise SandboxUnavailableError(
                 "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
             )
-        sandbox = cls(executable)
-        probe = [*sandbox._namespace_options(network=False), *sandbox._system_mounts(), "true"]
         try:
-            completed = subprocess.run(
-                [executable, *probe], capture_output=True, text=True, timeout=20, check=False
-            )
+            usage = subprocess.run(
+                [executable, "--help"], capture_output=True, text=True, timeout=20, check=False
+            ).stdout
         except (OSError, subprocess.TimeoutExpired) as error:
             raise SandboxUnavailableError(f"bubblewrap could not run: {error}") from None
+        # Older bubblewraps (Ubuntu 22.04 has 0.6) lack these; the rest of the sandbox stands.
+        sandbox = cls(
+            executable,
+            disable_userns="--disable-userns" in usage,
+            tmpfs_size="--size" in usage,
+        )
+        # The probe is a plugin's sandbox in all but its command, so that whatever would stop
+        # a plugin from starting (namespaces, a mount, an option) shows here, at start.
+        with tempfile.TemporaryDirectory(prefix="klayr-sandbox-probe-") as scratch:
+            root = Path(scratch)
+            (root / "code").mkdir()
+            (root / "data").mkdir()
+            (root / "node.sock").touch()
+            probe = sandbox.wrap(
+                ["true"], SandboxPolicy(root / "code", root / "data", root / "node.sock")
+            )
+            try:
+                completed = subprocess.run(
+                    probe, capture_output=True, text=True, timeout=20, check=False
+                )
+            except (OSError, subprocess.TimeoutExpired) as error:
+                raise SandboxUnavailableError(f"bubblewrap could not run: {error}") from None
         if completed.returncode != 0:
             reason = completed.stderr.strip() or f"exit code {completed.returncode}"
             raise SandboxUnavailableError(
@@ -120,9 +147,10 @@ class Bubblewrap:
         """``command`` (whose paths are the sandbox's) run inside ``policy``'s sandbox."""
         return [
             self.executable,
-            *self._namespace_options(network=policy.network),
+            *self._namespace_options(network=policy.network, disable_userns=self.disable_userns),
             # The private /tmp first: a later mount of it would hide a Python installed under /tmp.
-            *("--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"),
+            *(("--size", str(policy.tmp_bytes)) if self.tmpfs_size else ()),
+            *("--tmpfs", "/tmp"),
             *self._system_mounts(),
             *("--ro-bind", str(policy.plugin_dir.resolve()), PLUGIN_CODE_DIR),
             *("--bind", str(policy.data_dir.resolve()), PLUGIN_DATA_DIR),
@@ -140,17 +168,13 @@ class Bubblewrap:
         return {**passed, "HOME": PLUGIN_DATA_DIR, "PYTHONDONTWRITEBYTECODE": "1", **extra}
 
     @staticmethod
-    def _namespace_options(*, network: bool) -> list[str]:
+    def _namespace_options(*, network: bool, disable_userns: bool) -> list[str]:
         options = ["--unshare-all", "--unshare-user", "--uid", _NOBODY, "--gid", _NOBODY]
         if network:
             options.append("--share-net")
-        return [
-            *options,
-            *("--cap-drop", "ALL"),
-            "--disable-userns",
-            "--die-with-parent",
-            "--new-session",
-        ]
+        if disable_userns:
+            options.append("--disable-userns")
+        return [*options, *("--cap-drop", "ALL"), "--die-with-parent", "--new-session"]
 
     @staticmethod
     def _system_mounts() -> list[str]:

@@ -48,6 +48,9 @@ class HostSettings:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     event_buffer: int = 256
+    """Events waiting for a slow plugin (more are dropped, with a Lagged notice), and the
+    recent events kept to deliver again to a restarted plugin: a replay always fits the
+    fresh connection's buffer."""
     requests_per_second: float = 500.0
     request_burst: float = 1000.0
     call_timeout: float = 10.0
@@ -61,9 +64,6 @@ class HostSettings:
     quota_check_interval: float = 2.0
     restarts_reset_after: float = 60.0
     """Seconds a plugin must run without crashing for its restart budget to be whole again."""
-    replay_events: int = 1024
-    """Recent events kept to deliver again to a restarted plugin (from the last it
-    acknowledged)."""
 
     def __post_init__(self) -> None:
         if self.sandbox not in SANDBOX_MODES:

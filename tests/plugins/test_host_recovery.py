@@ -21,7 +21,8 @@ def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
-        async with running_node(tmp_path, [hello_stats_spec()]) as node:
+        settings = replace(FAST, event_buffer=64)  # room for every event of the outage
+        async with running_node(tmp_path, [hello_stats_spec()], settings=settings) as node:
             status = node.host.status["hello-stats"]
             await node.wait_for(lambda: status.endpoints)
             node.forge(["before the kill"])
@@ -35,7 +36,7 @@ def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(
                 await asyncio.sleep(0.1)
             await node.wait_for(lambda: status.status == "running" and status.pid != first_pid)
             node.forge(["after the restart"])
-            await node.wait_for(lambda: _counted(node, 8))
+            await node.wait_for(lambda: _counted(node, 8), timeout=30)
             await asyncio.sleep(0.5)  # nothing more arrives: no hello counted twice either
             assert await _top_count(node) == 8
             assert status.acknowledged == node.host.events.sequence
@@ -64,7 +65,9 @@ def test_a_plugin_that_runs_stably_between_crashes_gets_its_restart_budget_back(
     async def scenario() -> None:
         async with running_node(tmp_path, [spec], settings=settings) as node:
             status = node.host.status["crash-later"]
-            await node.wait_for(lambda: len(status.crashes) >= 4 or status.status == "failed")
+            await node.wait_for(
+                lambda: len(status.crashes) >= 4 or status.status == "failed", timeout=45
+            )
             await asyncio.sleep(0.3)
             assert status.status in ("running", "starting", "restarting") if expected == "running" \
                 else status.status == "failed"  # fmt: skip

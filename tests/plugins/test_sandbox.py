@@ -155,16 +155,3 @@ def test_without_bubblewrap_the_node_says_so_and_runs_plugins_only_if_the_operat
 
     asyncio.run(scenario())
 
-
-def test_a_python_installed_under_tmp_is_still_visible_inside(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The private /tmp is mounted before the interpreter's directories, not over them (a venv
-    in /tmp, as CI or a user may have, was hidden and every plugin failed to start)."""
-    from klayr_py.plugins import sandbox
-
-    venv = tmp_path / "venv"
-    monkeypatch.setattr(sandbox, "_python_dirs", lambda: [venv])
-    policy = sandbox.SandboxPolicy(tmp_path / "code", tmp_path / "data", tmp_path / "sock")
-    argv = sandbox.Bubblewrap("bwrap").wrap(["python"], policy)
-    assert argv.index("--tmpfs") < argv.index(str(venv))
