@@ -18,7 +18,7 @@ import signal
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from klayr_py.chain import Block
 from klayr_py.crypto.address import get_address_from_klayr32_address
@@ -37,15 +37,14 @@ from klayr_py.node.genesis import (
     encode_genesis_assets,
     read_genesis_block,
 )
+from klayr_py.node.plugin_host.host import HostSettings, PluginHost
+from klayr_py.node.plugin_host.loading import plan_plugins
 from klayr_py.node.pool import PoolConfig
 from klayr_py.node.rpc import RpcLimits, RpcMethods, RpcServer
 from klayr_py.node.rpc.connections import ConnectionLimits
 from klayr_py.node.rpc.dispatch import Dispatcher
 from klayr_py.node.rpc.zmq_ipc import ZmqIpcServer
 from klayr_py.state_machine import StateMachine
-
-if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
 
 __all__ = [
     "Application",
@@ -325,10 +324,6 @@ class Application:
         settings = self.config.plugins
         if settings.directory is None:
             return None
-        # Imported here: the plugins layer builds on the node's (engine, RPC methods).
-        from klayr_py.plugins.host import HostSettings, PluginHost
-        from klayr_py.plugins.loading import plan_plugins
-
         plan = plan_plugins(self.path(settings.directory), settings.enabled, settings.configs)
         for line in plan.report():
             self.logger.warning("%s", line)

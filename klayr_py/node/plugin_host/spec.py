@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klayr_py.plugins.sandbox import SANDBOX_MODES
+from klayr_py.node.plugin_host.sandbox import SANDBOX_MODES
 
 __all__ = ["HostSettings", "PluginSpec", "PluginStatus"]
 
@@ -56,7 +56,7 @@ class HostSettings:
     call_timeout: float = 10.0
     handshake_timeout: float = 10.0
     sandbox: str = "required"
-    """One of :data:`~klayr_py.plugins.sandbox.SANDBOX_MODES` (config ``plugins.sandbox``)."""
+    """One of :data:`~klayr_py.node.plugin_host.sandbox.SANDBOX_MODES` (``plugins.sandbox``)."""
     storage_quota_mb: int = 64
     """What each plugin may keep on the node's disk: its storage and its data directory."""
     storage_quotas_mb: Mapping[str, int] = field(default_factory=dict)

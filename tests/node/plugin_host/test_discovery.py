@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from klayr_py.plugins.discovery import (
+from klayr_py.node.plugin_host.discovery import (
     DiscoveredPlugin,
     DiscoveryResult,
     Resolution,

@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.node.dev_chain import ACCOUNTS, create_chain, hello, make_app
-from tests.plugins.host_env import HELLO_STATS
+from tests.node.plugin_host.host_env import HELLO_STATS
 
 
 def _free_port() -> int:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from klayr_py.plugins.host import PluginSpec
-from tests.plugins.host_env import FAST, FIXTURES, hello_stats_spec, running_node
-from tests.plugins.test_host import _top_count
+from klayr_py.node.plugin_host.host import PluginSpec
+from tests.node.plugin_host.host_env import FAST, FIXTURES, hello_stats_spec, running_node
+from tests.node.plugin_host.test_host import _top_count
 
 
 def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(

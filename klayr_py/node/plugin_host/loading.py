@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from klayr_py.plugins.discovery import DiscoveryProblem, Resolution, discover, resolve
-from klayr_py.plugins.spec import PluginSpec
+from klayr_py.node.plugin_host.discovery import DiscoveryProblem, Resolution, discover, resolve
+from klayr_py.node.plugin_host.spec import PluginSpec
 
 __all__ = ["PluginPlan", "plan_plugins"]
 

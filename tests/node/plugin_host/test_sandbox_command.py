@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from klayr_py.plugins.sandbox import (
+from klayr_py.node.plugin_host.sandbox import (
     PLUGIN_CODE_DIR,
     PLUGIN_DATA_DIR,
     PLUGIN_SOCKET,
@@ -134,7 +134,7 @@ def test_a_python_installed_under_tmp_is_still_visible_inside(
 ) -> None:
     """The private /tmp is mounted before the interpreter's directories, not over them (a venv
     in /tmp, as CI or a user may have, was hidden and every plugin failed to start)."""
-    from klayr_py.plugins import sandbox
+    from klayr_py.node.plugin_host import sandbox
 
     venv = tmp_path / "venv"
     monkeypatch.setattr(sandbox, "_python_dirs", lambda: [venv])

@@ -10,12 +10,12 @@ import secrets
 import time
 from typing import TYPE_CHECKING
 
-from klayr_py.plugins._running import PluginProcess
+from klayr_py.node.plugin_host._running import PluginProcess
 from klayr_py.plugins.connection import Connection
 from klayr_py.plugins.protocol import PROTOCOL_VERSION, Envelope, FrameError, read_envelope
 
 if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
+    from klayr_py.node.plugin_host.host import PluginHost
 
 __all__ = ["Connections"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from klayr_py.db import InMemoryDatabase
+from klayr_py.node.plugin_host._storage import STORAGE_QUOTA_EXCEEDED, PluginStorageArea
 from klayr_py.node.rpc import RpcError
-from klayr_py.plugins._storage import STORAGE_QUOTA_EXCEEDED, PluginStorageArea
 
 
 def _area(quota: int, elsewhere: int = 0) -> tuple[PluginStorageArea, InMemoryDatabase]:

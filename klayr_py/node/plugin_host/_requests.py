@@ -10,13 +10,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from klayr_py.node.plugin_host._running import PluginProcess
 from klayr_py.node.rpc import RpcError, RpcMethods
-from klayr_py.plugins._running import PluginProcess
 from klayr_py.plugins.connection import Connection, ConnectionClosedError, RemoteError
 from klayr_py.plugins.protocol import Envelope
 
 if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
+    from klayr_py.node.plugin_host.host import PluginHost
 
 __all__ = ["ACKNOWLEDGE", "CAPABILITY_REFUSED", "Requests", "capability_for"]
 

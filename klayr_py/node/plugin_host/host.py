@@ -2,8 +2,8 @@
 contain it.
 
 A :class:`PluginHost` listens on ``<dataPath>/plugins.sock`` and starts every plugin with
-``--plugin-id``, ``--socket-path``, ``--data-dir`` (its working directory), ``--config-file``
-and a secret token, inside a bubblewrap sandbox (:mod:`klayr_py.plugins.sandbox`): the node's
+``--plugin-id``, ``--socket-path``, ``--data-dir`` (its working directory), ``--config-file`` and a
+secret token, inside a bubblewrap sandbox (:mod:`~klayr_py.node.plugin_host.sandbox`): the node's
 files, processes and (unless granted) the network do not exist in there. Every request a plugin
 makes is checked against the capabilities its manifest declared; one without the capability is
 refused and logged, and the plugin keeps running. A plugin can only read the chain, post
@@ -34,18 +34,18 @@ from typing import Any
 
 from klayr_py.db import LevelDB
 from klayr_py.node.engine import Engine
+from klayr_py.node.plugin_host._connections import Connections
+from klayr_py.node.plugin_host._endpoints import PluginEndpoints
+from klayr_py.node.plugin_host._events import EventFanOut
+from klayr_py.node.plugin_host._processes import Processes
+from klayr_py.node.plugin_host._requests import CAPABILITY_REFUSED, Requests
+from klayr_py.node.plugin_host._running import PluginProcess
+from klayr_py.node.plugin_host._storage import PluginStorageArea
+from klayr_py.node.plugin_host._supervision import Supervisor
+from klayr_py.node.plugin_host.sandbox import Bubblewrap, SandboxUnavailableError
+from klayr_py.node.plugin_host.spec import HostSettings, PluginSpec, PluginStatus
 from klayr_py.node.rpc import RpcMethods, RpcServer
 from klayr_py.node.rpc.notifications import forward_notifications
-from klayr_py.plugins._connections import Connections
-from klayr_py.plugins._endpoints import PluginEndpoints
-from klayr_py.plugins._events import EventFanOut
-from klayr_py.plugins._processes import Processes
-from klayr_py.plugins._requests import CAPABILITY_REFUSED, Requests
-from klayr_py.plugins._running import PluginProcess
-from klayr_py.plugins._storage import PluginStorageArea
-from klayr_py.plugins._supervision import Supervisor
-from klayr_py.plugins.sandbox import Bubblewrap, SandboxUnavailableError
-from klayr_py.plugins.spec import HostSettings, PluginSpec, PluginStatus
 
 __all__ = ["CAPABILITY_REFUSED", "HostSettings", "PluginHost", "PluginSpec", "PluginStatus"]
 

@@ -14,18 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from klayr_py.plugins._running import PluginProcess
-from klayr_py.plugins.sandbox import (
+from klayr_py.node.plugin_host._running import PluginProcess
+from klayr_py.node.plugin_host.sandbox import (
     PLUGIN_CODE_DIR,
     PLUGIN_DATA_DIR,
     PLUGIN_SOCKET,
     Bubblewrap,
     SandboxPolicy,
 )
-from klayr_py.plugins.spec import PluginSpec
+from klayr_py.node.plugin_host.spec import PluginSpec
 
 if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
+    from klayr_py.node.plugin_host.host import PluginHost
 
 __all__ = ["Processes", "directory_bytes"]
 

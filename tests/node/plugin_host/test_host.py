@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from klayr_py.node.plugin_host.host import PluginSpec
 from klayr_py.node.rpc import RpcError
-from klayr_py.plugins.host import PluginSpec
-from tests.plugins.host_env import FAST, FIXTURES, hello_stats_spec, running_node
+from tests.node.plugin_host.host_env import FAST, FIXTURES, hello_stats_spec, running_node
 
 MISBEHAVING = FIXTURES / "misbehaving"
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from klayr_py.plugins.host import PluginSpec
-from tests.plugins.host_env import FAST, FIXTURES, require_bubblewrap, running_node
+from klayr_py.node.plugin_host.host import PluginSpec
+from tests.node.plugin_host.host_env import FAST, FIXTURES, require_bubblewrap, running_node
 
 ESCAPES = FIXTURES / "escapes"
 

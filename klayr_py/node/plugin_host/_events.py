@@ -9,14 +9,14 @@ import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from klayr_py.node.plugin_host._running import PluginProcess
 from klayr_py.node.rpc import RpcError
 from klayr_py.node.rpc.notifications import topic_matches
-from klayr_py.plugins._running import PluginProcess
 from klayr_py.plugins.protocol import Envelope, FrameError
 from klayr_py.plugins.protocol.framing import encode_envelope
 
 if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
+    from klayr_py.node.plugin_host.host import PluginHost
 
 __all__ = ["EventFanOut"]
 

@@ -17,12 +17,12 @@ import pytest
 
 from klayr_py.node.application import Application
 from klayr_py.node.engine import Engine
+from klayr_py.node.plugin_host.host import HostSettings, PluginHost, PluginSpec
+from klayr_py.node.plugin_host.sandbox import Bubblewrap, SandboxUnavailableError
 from klayr_py.node.rpc import RpcMethods
-from klayr_py.plugins.host import HostSettings, PluginHost, PluginSpec
-from klayr_py.plugins.sandbox import Bubblewrap, SandboxUnavailableError
 from tests.node.dev_chain import ACCOUNTS, VALIDATORS, create_chain, hello, make_app, slot_timestamp
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HELLO_STATS = ROOT / "examples" / "plugins" / "hello-stats"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

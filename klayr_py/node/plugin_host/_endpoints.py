@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from klayr_py.node.plugin_host.spec import PluginSpec
 from klayr_py.node.rpc import RpcError
 from klayr_py.plugins.connection import ConnectionClosedError, RemoteError
-from klayr_py.plugins.spec import PluginSpec
 
 if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
+    from klayr_py.node.plugin_host.host import PluginHost
 
 __all__ = ["PluginEndpoints"]
 

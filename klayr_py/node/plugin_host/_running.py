@@ -9,8 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from klayr_py.node.plugin_host.spec import HostSettings, PluginSpec
 from klayr_py.plugins.connection import Connection
-from klayr_py.plugins.spec import HostSettings, PluginSpec
 
 __all__ = ["PluginProcess"]
 

@@ -10,14 +10,14 @@ import signal
 import time
 from typing import TYPE_CHECKING
 
-from klayr_py.plugins._processes import directory_bytes
-from klayr_py.plugins._running import PluginProcess
+from klayr_py.node.plugin_host._processes import directory_bytes
+from klayr_py.node.plugin_host._running import PluginProcess
+from klayr_py.node.plugin_host.spec import PluginSpec
 from klayr_py.plugins.connection import ConnectionClosedError
 from klayr_py.plugins.protocol import Envelope
-from klayr_py.plugins.spec import PluginSpec
 
 if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
+    from klayr_py.node.plugin_host.host import PluginHost
 
 __all__ = ["Supervisor"]
 
