@@ -190,12 +190,6 @@ class PluginsConfig(_Section):
     restarts_reset_after: float = Field(default=60.0, gt=0)
     """Seconds a plugin must run without crashing for its restart budget to be whole again."""
 
-    def config_for(self, name: str) -> dict[str, Any]:
-        """The configuration given for plugin ``name`` (``{}`` if none)."""
-        extra = self.model_extra or {}
-        value = extra.get(name, {})
-        return dict(value) if isinstance(value, dict) else {}
-
     @property
     def configs(self) -> dict[str, dict[str, Any]]:
         """Every plugin configuration given, by plugin name."""

@@ -43,10 +43,6 @@ class FeeMethod(BaseMethod):
         """The token fees are paid in."""
         return self._config().fee_token_id
 
-    def get_config(self) -> FeeConfig:
-        """The effective configuration."""
-        return self._config()
-
     def pay_fee(self, ctx: WritableContext, amount: int) -> None:
         """Take ``amount`` from what is left of the running transaction's fee.
 

@@ -119,10 +119,10 @@ class TokenMethod(BaseMethod):
         """Create a native token with zero supply; emits ``initializeToken``."""
         event = self.events.get(InitializeTokenEvent)
         if not self.is_native_token(token_id):
-            event.error(ctx, token_id, TokenEventResult.TOKEN_ID_NOT_NATIVE)
+            event.log(ctx, token_id, TokenEventResult.TOKEN_ID_NOT_NATIVE)
             raise TokenError("Only native token can be initialized.")
         if not self.is_token_id_available(ctx, token_id):
-            event.error(ctx, token_id, TokenEventResult.TOKEN_ID_NOT_AVAILABLE)
+            event.log(ctx, token_id, TokenEventResult.TOKEN_ID_NOT_AVAILABLE)
             raise TokenError("The specified token ID is not available.")
         self.stores.get(SupplyStore).set(ctx, token_id, SupplyStoreData(total_supply=0))
         event.log(ctx, token_id)
@@ -140,24 +140,24 @@ class TokenMethod(BaseMethod):
             return
         event = self.events.get(MintEvent)
         if not self.is_native_token(token_id):
-            event.error(ctx, address, token_id, amount, TokenEventResult.MINT_FAIL_NON_NATIVE_TOKEN)
+            event.log(ctx, address, token_id, amount, TokenEventResult.MINT_FAIL_NON_NATIVE_TOKEN)
             raise TokenError("Only native token can be minted.")
         supplies = self.stores.get(SupplyStore)
         try:
             supply: SupplyStoreData = supplies.get(ctx, token_id)
         except NotFoundError:
-            event.error(
+            event.log(
                 ctx, address, token_id, amount, TokenEventResult.MINT_FAIL_TOKEN_NOT_INITIALIZED
             )
             raise TokenError(f"TokenID: {token_id.hex()} is not initialized.") from None
         too_big = f"TokenID: {token_id.hex()} with {amount} exceeds maximum range allowed."
         if supply.total_supply + amount > MAX_UINT64:
-            event.error(
+            event.log(
                 ctx, address, token_id, amount, TokenEventResult.MINT_FAIL_TOTAL_SUPPLY_TOO_BIG
             )
             raise TokenError(too_big)
         if self.get_available_balance(ctx, address, token_id) + amount > MAX_UINT64:
-            event.error(
+            event.log(
                 ctx, address, token_id, amount, TokenEventResult.MINT_FAIL_TOTAL_SUPPLY_TOO_BIG
             )
             raise TokenError(too_big)
@@ -175,7 +175,7 @@ class TokenMethod(BaseMethod):
             return
         event = self.events.get(BurnEvent)
         account = self._spendable(
-            ctx, address, token_id, amount, lambda r: event.error(ctx, address, token_id, amount, r)
+            ctx, address, token_id, amount, lambda r: event.log(ctx, address, token_id, amount, r)
         )
         users = self.stores.get(UserStore)
         users.set_dict(
@@ -202,7 +202,7 @@ class TokenMethod(BaseMethod):
             sender,
             token_id,
             amount,
-            lambda r: event.error(ctx, sender, recipient, token_id, amount, r),
+            lambda r: event.log(ctx, sender, recipient, token_id, amount, r),
         )
         if not self.user_account_exists(ctx, recipient, token_id):
             self._internal.initialize_user_account(ctx, recipient, token_id)
@@ -223,7 +223,7 @@ class TokenMethod(BaseMethod):
             address,
             token_id,
             amount,
-            lambda r: event.error(ctx, address, module, token_id, amount, r),
+            lambda r: event.log(ctx, address, module, token_id, amount, r),
         )
         # A fresh dict from the codec: its lock entries are ours to change.
         locked: list[dict[str, Any]] = account["lockedBalances"]
@@ -248,7 +248,7 @@ class TokenMethod(BaseMethod):
         try:
             account = users.get_dict(ctx, address, token_id)
         except NotFoundError:
-            event.error(
+            event.log(
                 ctx, address, module, token_id, amount, TokenEventResult.FAIL_INSUFFICIENT_BALANCE
             )
             raise
@@ -257,13 +257,13 @@ class TokenMethod(BaseMethod):
         if len(address) != ADDRESS_LENGTH:
             get_klayr32_address_from_address(address)  # raises, where the text was made eagerly
         if existing is None:
-            event.error(
+            event.log(
                 ctx, address, module, token_id, amount, TokenEventResult.INSUFFICIENT_LOCKED_AMOUNT
             )
             klayr32 = get_klayr32_address_from_address(address)
             raise TokenError(f"Address {klayr32} does not have locked balance for module {module}")
         if existing["amount"] < amount:
-            event.error(
+            event.log(
                 ctx, address, module, token_id, amount, TokenEventResult.INSUFFICIENT_LOCKED_AMOUNT
             )
             klayr32 = get_klayr32_address_from_address(address)
