@@ -9,11 +9,11 @@ builds satisfies the ones it should, and mypy checks a module author's calls aga
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from klayr_py.chain import Event
+    from klayr_py.chain import Event, Transaction
 
 __all__ = [
     "BlockAssetsReader",
@@ -25,8 +25,10 @@ __all__ = [
     "ImmutableSubStore",
     "OffchainStoreGetter",
     "StateReader",
+    "StateStoreLike",
     "StoreGetter",
     "SubStore",
+    "TransactionSelector",
     "WritableContext",
 ]
 
@@ -168,4 +170,40 @@ class EventRootStream(Protocol):
 
     def root(self, events: Sequence[Event]) -> bytes:
         """The event root of exactly ``events`` (all the block's, as added)."""
+        ...
+
+
+class StateStoreLike(StateReader, Protocol):
+    """The state store the state machine drives: sub-stores, snapshots, a read-only view."""
+
+    def create_snapshot(self) -> int:
+        """A snapshot id to restore later (a failing command's writes are undone)."""
+        ...
+
+    def restore_snapshot(self, snapshot_id: int) -> None:
+        """Drop every write since ``snapshot_id``."""
+        ...
+
+    def read_only(self) -> StateReader:
+        """The same state, refusing writes (what verification hooks get)."""
+        ...
+
+
+class TransactionSelector(Protocol):
+    """Offers transactions for a block being generated, and hears which were kept.
+
+    The block runner iterates it; after each transaction it calls ``accepted`` or ``rejected``,
+    so the selector can stop offering that sender's later nonces.
+    """
+
+    def __iter__(self) -> Iterator[Transaction]:
+        """The transactions to try, in order."""
+        ...
+
+    def accepted(self, transaction: Transaction) -> None:
+        """``transaction`` went into the block."""
+        ...
+
+    def rejected(self, transaction: Transaction, reason: str) -> None:
+        """``transaction`` was left out, for ``reason``."""
         ...

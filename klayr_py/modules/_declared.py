@@ -7,13 +7,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from klayr_py.modules._naming import Named
+from klayr_py.modules._naming import DerivedName
 from klayr_py.modules._value_codec import ValueCodec, model_of
 
 T = TypeVar("T")
 
 
-class Declared(Named, Generic[T]):
+class Declared(DerivedName, Generic[T]):
     """A class whose ``name`` derives from its class name and whose values have one type.
 
     Subclasses declare the value type as a class attribute, either ``schema`` (a Klayr schema;

@@ -14,7 +14,7 @@ def derive_name(class_name: str, suffix: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-class Named:
+class DerivedName:
     """A class whose ``name`` derives from its class name minus ``_suffix`` (modules, commands,
     stores, events). ``name = "..."`` on a class chooses another, and subclasses inherit it, as a
     Klayr getter override is inherited."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic.alias_generators import to_camel
 
-from klayr_py.modules._naming import Named
+from klayr_py.modules._naming import DerivedName
 from klayr_py.modules.base_command import BaseCommand
 from klayr_py.modules.base_endpoint import BaseEndpoint
 from klayr_py.modules.base_method import BaseMethod
@@ -61,7 +61,7 @@ HOOKS = (
 )
 
 
-class BaseModule(Named):
+class BaseModule(DerivedName):
     """Subclass to build a module; register commands, stores and events in ``__init__``.
 
     ``name`` derives from the class name (``HelloModule`` -> ``hello``); set ``name = "..."`` on

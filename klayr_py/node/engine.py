@@ -19,6 +19,7 @@ from typing import Any
 from klayr_py.chain import Block, Transaction
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import TransactionSelector
 from klayr_py.modules import VerificationResult
 from klayr_py.node.block_generation import BlockGenerator, GeneratorKey
 from klayr_py.node.block_import import BlockImporter
@@ -31,7 +32,6 @@ from klayr_py.state import DEFAULT_PAGE_CACHE_SIZE, OffchainStore, StateStore
 from klayr_py.state_machine import ImmutableMethodContext, NextValidators, StateMachine
 from klayr_py.state_machine.abi import ClearRequest, InitRequest
 from klayr_py.state_machine.abi_handler import ABIHandler
-from klayr_py.state_machine.block_executor import TransactionSelector
 
 __all__ = ["BlockImportError", "DryRunResult", "Engine", "GeneratorKey", "Listener", "NonceReader"]
 

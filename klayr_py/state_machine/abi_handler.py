@@ -19,6 +19,7 @@ from klayr_py.chain import BlockAssets, BlockHeader
 from klayr_py.contexts.event_queue import EventQueue
 from klayr_py.contexts.hooks import HeaderInfo
 from klayr_py.errors import KlayrError, NotFoundError
+from klayr_py.interfaces import StateStoreLike
 from klayr_py.modules import VerificationResult
 from klayr_py.state import OffchainStore, PendingCommit, StateStore, smt_key
 from klayr_py.state_machine.abi import (
@@ -57,7 +58,6 @@ from klayr_py.state_machine.block_context import (
     BlockContext,
     GenerationContext,
     GenesisBlockContext,
-    StateStoreLike,
     TransactionContext,
     WritableBlockAssets,
 )

@@ -13,7 +13,6 @@ import logging
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
@@ -21,7 +20,7 @@ from klayr_py.contexts.event_queue import EventQueue
 from klayr_py.contexts.hooks import NextValidators
 from klayr_py.db import WriteBatch
 from klayr_py.errors import KlayrError
-from klayr_py.interfaces import EventRootStream
+from klayr_py.interfaces import EventRootStream, TransactionSelector
 from klayr_py.modules import VerificationResult
 from klayr_py.state import PendingCommit, StateStore
 from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
@@ -45,20 +44,6 @@ class BlockResult:
     results: list[TransactionExecutionResult] = field(default_factory=list)
     next_validators: NextValidators | None = None
     pending: PendingCommit | None = field(default=None, repr=False)
-
-
-class TransactionSelector(Protocol):
-    """Offers transactions for a block being generated, and hears which were kept.
-
-    :meth:`BlockExecutor.generate` iterates it; after each transaction it calls ``accepted`` or
-    ``rejected``, so the selector can stop offering that sender's later nonces.
-    """
-
-    def __iter__(self) -> Iterator[Transaction]: ...
-
-    def accepted(self, transaction: Transaction) -> None: ...
-
-    def rejected(self, transaction: Transaction, reason: str) -> None: ...
 
 
 class AllTransactions:
