@@ -238,16 +238,21 @@ class RpcServer:
         self._subscribers.add(subscriber)
         sender = asyncio.create_task(self._send_loop(subscriber))
         idle = self.guard.limits.idle_timeout
+        loop = asyncio.get_running_loop()
+        last_message = loop.time()
         try:
             while True:
-                try:
-                    frame = await socket.receive(timeout=idle)
+                try:  # pings do not count: a deadline from the last message, not per frame
+                    async with asyncio.timeout_at(last_message + idle):
+                        frame = await socket.receive()
                 except TimeoutError:
-                    if subscriber.topics:
-                        continue  # a subscriber waits for events; the heartbeat checks it
+                    if subscriber.topics:  # a subscriber waits for events; pings check it lives
+                        last_message = loop.time()
+                        continue
                     await socket.close(message=b"idle: rpc.idleTimeout")
                     break
                 if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    last_message = loop.time()
                     reply = await self._handle_ws_message(subscriber, frame.data)
                     if reply is not None:
                         await socket.send_str(reply)

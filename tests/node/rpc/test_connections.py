@@ -184,16 +184,20 @@ def test_a_half_sent_request_is_closed_after_the_header_timeout(tmp_path: Path) 
 def test_a_silent_websocket_is_closed_unless_it_subscribed(tmp_path: Path) -> None:
     async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
         url = base.replace("http", "ws") + "/rpc-ws"
+        # Pings (every 0.2 s here) keep a connection alive, not busy: the idle one still goes.
         async with (
-            session.ws_connect(url, heartbeat=None) as idle,
-            session.ws_connect(url, heartbeat=None) as subscribed,
+            session.ws_connect(url, heartbeat=0.2) as idle,
+            session.ws_connect(url, heartbeat=0.2) as subscribed,
         ):
             request = {"jsonrpc": "2.0", "id": 1, "method": "subscribe"}
             await subscribed.send_str(json.dumps({**request, "params": {"topics": ["chain_"]}}))
             assert "result" in await subscribed.receive_json(timeout=5)
             frame = await idle.receive(timeout=5)
             assert frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            await asyncio.sleep(1.2)  # past another idle period: the subscriber stays
             assert not subscribed.closed
+            await subscribed.send_str(json.dumps({**request, "method": "system_getNodeInfo"}))
+            assert "result" in await subscribed.receive_json(timeout=5)
 
     _run(tmp_path, scenario, idleTimeout=1)
 
