@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from klayr_py.api_client import create_ws_client
 from klayr_py.node.application import Application
 from klayr_py.node.rpc.connections import RateLimitedLog, install_accept_error_log
 from klayr_py.node.rpc.server import is_loopback
@@ -254,3 +255,16 @@ def test_a_non_loopback_host_logs_that_the_rpc_has_no_authentication(
         asyncio.run(main())
     warnings = [record.getMessage() for record in caplog.records if record.name == "klayr_py.rpc"]
     assert any("0.0.0.0" in line and "no authentication" in line for line in warnings), warnings
+
+
+def test_klayr_pys_client_reconnects_after_the_idle_timeout(tmp_path: Path) -> None:
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        client = await create_ws_client(base.replace("http", "ws") + "/rpc-ws")
+        try:
+            assert (await client.get_node_info())["height"] == 0
+            await asyncio.sleep(1.6)  # the node closes the silent socket
+            assert (await client.get_node_info())["height"] == 0
+        finally:
+            await client.close()
+
+    _run(tmp_path, scenario, idleTimeout=1)
