@@ -133,7 +133,7 @@ class _Connection:
 
 
 class ConnectionGuard:
-    """Counts the open connections of every transport and closes the stalled ones."""
+    """Counts the open connections of one listener and closes the stalled ones."""
 
     def __init__(
         self,

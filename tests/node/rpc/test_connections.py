@@ -156,6 +156,10 @@ def test_connections_past_the_limit_are_refused_with_503(tmp_path: Path) -> None
         assert answer.startswith(b"HTTP/1.1 503")
         assert b"rpc.maxConnections is 3" in answer
         writer.close()
+        # Meanwhile the IPC socket has its own limit: a TCP flood does not lock it.
+        connector = aiohttp.UnixConnector(path=str(app.ipc_path))
+        async with aiohttp.ClientSession(connector=connector) as ipc:
+            assert "result" in await _call(ipc, "http://localhost", "system_getNodeInfo")
         for _, held_writer in held:
             held_writer.close()
         await asyncio.sleep(0.2)
