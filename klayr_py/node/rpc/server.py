@@ -204,6 +204,8 @@ class RpcServer:
                 subscriber.dropped += 1
 
     def _wanted(self, event_name: str) -> bool:
+        if not self._subscribers or not self.methods.is_allowed(event_name):
+            return False  # no event decoded for nobody
         return any(subscriber.wants(event_name) for subscriber in self._subscribers)
 
     # -- transports ---------------------------------------------------------------------------
