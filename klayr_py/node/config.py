@@ -88,8 +88,8 @@ class RpcConfig(_Section):
     workers: int = Field(default=2, ge=1, le=64)
     """Threads that read blocks and build responses, off the forging path (klayr_py only)."""
     max_connections: int = Field(default=200, ge=1)
-    """Open RPC connections over TCP and IPC together; more are closed at once (klayr_py
-    only)."""
+    """Open RPC connections on each listener (TCP, and the IPC socket apart, so a TCP flood does
+    not lock local tools out); more are answered 503 and closed (klayr_py only)."""
     header_timeout: float = Field(default=10.0, gt=0)
     """Seconds a connection may take to send a whole request, and may stay open idle between
     HTTP requests (klayr_py only)."""

@@ -331,13 +331,14 @@ class TransactionPool:
         """
         if self._get_balance is None:
             return None
-        pooled = [] if account is None else account.ordered()
-        fees = transaction.fee + sum(e.fee for e in pooled if e.nonce != transaction.nonce)
+        kept = [] if account is None else account.ordered()
+        kept = [entry for entry in kept if entry.nonce != transaction.nonce]
+        fees = transaction.fee + sum(entry.fee for entry in kept)
         balance = self._get_balance(transaction.sender_address)
         if fees <= balance:
             return None
         return (
-            f"Insufficient balance: the sender's {len(pooled) + 1} pooled transaction(s) "
+            f"Insufficient balance: the sender's {len(kept) + 1} pooled transaction(s) "
             f"would need {fees} for fees; its available balance is {balance}"
         )
 

@@ -115,3 +115,23 @@ def test_plugins_are_sandboxed_with_a_storage_quota_unless_the_operator_says_oth
         ApplicationConfig.from_dict({"plugins": {"sandbox": "sometimes"}})
     with pytest.raises(ConfigError, match=r"plugins\.storageQuotas\.hello-stats"):
         ApplicationConfig.from_dict({"plugins": {"storageQuotas": {"hello-stats": 0}}})
+
+
+def test_rpc_limits_have_safe_defaults_and_bad_ones_are_named() -> None:
+    rpc = ApplicationConfig().rpc
+    assert (rpc.max_request_size, rpc.max_batch_length, rpc.max_response_size) == (
+        1 << 20,
+        100,
+        4 << 20,
+    )
+    assert (rpc.max_block_range, rpc.request_timeout, rpc.workers) == (100, 5.0, 2)
+    assert (rpc.max_connections, rpc.header_timeout, rpc.idle_timeout) == (200, 10.0, 60.0)
+    assert ApplicationConfig().transaction_pool.max_nonce_gap == 64
+    with pytest.raises(ConfigError) as error:
+        ApplicationConfig.from_dict(
+            {"rpc": {"maxRequestSize": 10, "requestTimeout": 0, "workers": 0},
+             "transactionPool": {"maxNonceGap": 0}}
+        )  # fmt: skip
+    message = str(error.value)
+    for key in ("rpc.maxRequestSize", "rpc.requestTimeout", "rpc.workers", "maxNonceGap"):
+        assert key in message, message

@@ -58,6 +58,8 @@ def test_a_sender_must_pay_the_fees_of_all_its_pooled_transactions() -> None:
     # Replacing nonce 1 counts the replacement's fee, not both.
     assert pool.add(tx(0, 1, fee=1_500_000)).accepted
     assert len(pool) == 2
+    refused = pool.add(tx(0, 1, fee=1_500_011))
+    assert "2 pooled transaction(s) would need 2500011" in refused.message
 
 
 def test_nonces_far_ahead_of_the_account_are_refused() -> None:

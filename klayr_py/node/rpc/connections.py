@@ -109,9 +109,7 @@ def install_accept_error_log(loop: asyncio.AbstractEventLoop, log: RateLimitedLo
     def handle(current: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         error = context.get("exception")
         message = str(context.get("message", ""))
-        if "accept" in message or (
-            isinstance(error, OSError) and error.errno in _RESOURCE_ERRNOS
-        ):
+        if "accept" in message or (isinstance(error, OSError) and error.errno in _RESOURCE_ERRNOS):
             log.record(f"{message}: {error}" if error is not None else message)
             return
         if isinstance(error, ValueError) and "_start_serving" in repr(context.get("handle")):
@@ -133,7 +131,7 @@ class _Connection:
 
 
 class ConnectionGuard:
-    """Counts the open connections of every transport and closes the stalled ones."""
+    """Counts the open connections of one listener and closes the stalled ones."""
 
     def __init__(
         self,

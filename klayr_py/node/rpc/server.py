@@ -82,10 +82,11 @@ class RpcServer:
         self.ipc_path = ipc_path
         self.limits = limits or RpcLimits()
         self.dispatcher = Dispatcher(methods, self.limits)
-        self.guard = ConnectionGuard(
-            connection_limits or ConnectionLimits(),
-            refusals=RateLimitedLog(_LOGGER, "RPC connections refused over rpc.maxConnections"),
-        )
+        self.connection_limits = connection_limits or ConnectionLimits()
+        # One guard per listener: a flood of TCP connections must not lock the operator's own
+        # tools out of the IPC socket.
+        self.guard = self._guard("TCP")
+        self.ipc_guard = self._guard("IPC")
         self.accept_errors = RateLimitedLog(_LOGGER, "RPC accept() failed")
         self._subscribers: set[_Subscriber] = set()
         self._runner: web.AppRunner | None = None
@@ -113,12 +114,13 @@ class RpcServer:
         """Listen on every configured transport."""
         loop = asyncio.get_running_loop()
         install_accept_error_log(loop, self.accept_errors)
-        self._background.append(asyncio.create_task(self.guard.run_sweeper()))
+        for guard in (self.guard, self.ipc_guard):
+            self._background.append(asyncio.create_task(guard.run_sweeper()))
         if "http" in self.modes or "ws" in self.modes:
             runner = await self._setup(self.app)
             self._runner = runner
             self._servers.append(
-                await loop.create_server(self._protocols(runner), self.host, self.port)
+                await loop.create_server(self._protocols(runner, self.guard), self.host, self.port)
             )
             routes = [
                 route for mode, route in (("http", "/rpc"), ("ws", "/rpc-ws")) if mode in self.modes
@@ -139,7 +141,9 @@ class RpcServer:
             ipc_runner = await self._setup(self.ipc_app)
             self._ipc_runner = ipc_runner
             self._servers.append(
-                await loop.create_unix_server(self._protocols(ipc_runner), str(self.ipc_path))
+                await loop.create_unix_server(
+                    self._protocols(ipc_runner, self.ipc_guard), str(self.ipc_path)
+                )
             )
             _LOGGER.info("RPC listening on %s", self.ipc_path)
 
@@ -148,10 +152,16 @@ class RpcServer:
         await runner.setup()
         return runner
 
-    def _protocols(self, runner: web.AppRunner) -> Callable[[], asyncio.Protocol]:
+    def _guard(self, transport: str) -> ConnectionGuard:
+        refusals = f"RPC {transport} connections refused over rpc.maxConnections"
+        return ConnectionGuard(self.connection_limits, refusals=RateLimitedLog(_LOGGER, refusals))
+
+    def _protocols(
+        self, runner: web.AppRunner, guard: ConnectionGuard
+    ) -> Callable[[], asyncio.Protocol]:
         server = runner.server
         assert server is not None  # set up
-        return self.guard.wrap(server)
+        return guard.wrap(server)
 
     async def stop(self) -> None:
         """Close every connection and stop listening."""
@@ -194,6 +204,8 @@ class RpcServer:
                 subscriber.dropped += 1
 
     def _wanted(self, event_name: str) -> bool:
+        if not self._subscribers or not self.methods.is_allowed(event_name):
+            return False  # no event decoded for nobody
         return any(subscriber.wants(event_name) for subscriber in self._subscribers)
 
     # -- transports ---------------------------------------------------------------------------
@@ -202,11 +214,14 @@ class RpcServer:
     async def _track_request(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        self.guard.begin_request(request.transport)
+        guards = (self.guard, self.ipc_guard)  # each ignores the other's connections
+        for guard in guards:
+            guard.begin_request(request.transport)
         try:
             return await handler(request)
         finally:
-            self.guard.end_request(request.transport)
+            for guard in guards:
+                guard.end_request(request.transport)
 
     def _too_large(self) -> RpcError:
         return RpcError(
@@ -216,7 +231,7 @@ class RpcServer:
 
     async def _handle_http(self, request: web.Request) -> web.StreamResponse:
         try:  # the body must arrive as fast as the headers had to
-            async with asyncio.timeout(self.guard.limits.header_timeout):
+            async with asyncio.timeout(self.connection_limits.header_timeout):
                 body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return web.json_response(error_response(None, self._too_large()), status=413)
@@ -237,17 +252,22 @@ class RpcServer:
         subscriber = _Subscriber(socket)
         self._subscribers.add(subscriber)
         sender = asyncio.create_task(self._send_loop(subscriber))
-        idle = self.guard.limits.idle_timeout
+        idle = self.connection_limits.idle_timeout
+        loop = asyncio.get_running_loop()
+        last_message = loop.time()
         try:
             while True:
-                try:
-                    frame = await socket.receive(timeout=idle)
+                try:  # pings do not count: a deadline from the last message, not per frame
+                    async with asyncio.timeout_at(last_message + idle):
+                        frame = await socket.receive()
                 except TimeoutError:
-                    if subscriber.topics:
-                        continue  # a subscriber waits for events; the heartbeat checks it
+                    if subscriber.topics:  # a subscriber waits for events; pings check it lives
+                        last_message = loop.time()
+                        continue
                     await socket.close(message=b"idle: rpc.idleTimeout")
                     break
                 if frame.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    last_message = loop.time()
                     reply = await self._handle_ws_message(subscriber, frame.data)
                     if reply is not None:
                         await socket.send_str(reply)

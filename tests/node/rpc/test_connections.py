@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from klayr_py.api_client import create_ws_client
 from klayr_py.node.application import Application
 from klayr_py.node.rpc.connections import RateLimitedLog, install_accept_error_log
 from klayr_py.node.rpc.server import is_loopback
@@ -155,6 +156,10 @@ def test_connections_past_the_limit_are_refused_with_503(tmp_path: Path) -> None
         assert answer.startswith(b"HTTP/1.1 503")
         assert b"rpc.maxConnections is 3" in answer
         writer.close()
+        # Meanwhile the IPC socket has its own limit: a TCP flood does not lock it.
+        connector = aiohttp.UnixConnector(path=str(app.ipc_path))
+        async with aiohttp.ClientSession(connector=connector) as ipc:
+            assert "result" in await _call(ipc, "http://localhost", "system_getNodeInfo")
         for _, held_writer in held:
             held_writer.close()
         await asyncio.sleep(0.2)
@@ -184,16 +189,20 @@ def test_a_half_sent_request_is_closed_after_the_header_timeout(tmp_path: Path) 
 def test_a_silent_websocket_is_closed_unless_it_subscribed(tmp_path: Path) -> None:
     async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
         url = base.replace("http", "ws") + "/rpc-ws"
+        # Pings (every 0.2 s here) keep a connection alive, not busy: the idle one still goes.
         async with (
-            session.ws_connect(url, heartbeat=None) as idle,
-            session.ws_connect(url, heartbeat=None) as subscribed,
+            session.ws_connect(url, heartbeat=0.2) as idle,
+            session.ws_connect(url, heartbeat=0.2) as subscribed,
         ):
             request = {"jsonrpc": "2.0", "id": 1, "method": "subscribe"}
             await subscribed.send_str(json.dumps({**request, "params": {"topics": ["chain_"]}}))
             assert "result" in await subscribed.receive_json(timeout=5)
             frame = await idle.receive(timeout=5)
             assert frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+            await asyncio.sleep(1.2)  # past another idle period: the subscriber stays
             assert not subscribed.closed
+            await subscribed.send_str(json.dumps({**request, "method": "system_getNodeInfo"}))
+            assert "result" in await subscribed.receive_json(timeout=5)
 
     _run(tmp_path, scenario, idleTimeout=1)
 
@@ -250,3 +259,16 @@ def test_a_non_loopback_host_logs_that_the_rpc_has_no_authentication(
         asyncio.run(main())
     warnings = [record.getMessage() for record in caplog.records if record.name == "klayr_py.rpc"]
     assert any("0.0.0.0" in line and "no authentication" in line for line in warnings), warnings
+
+
+def test_klayr_pys_client_reconnects_after_the_idle_timeout(tmp_path: Path) -> None:
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        client = await create_ws_client(base.replace("http", "ws") + "/rpc-ws")
+        try:
+            assert (await client.get_node_info())["height"] == 0
+            await asyncio.sleep(1.6)  # the node closes the silent socket
+            assert (await client.get_node_info())["height"] == 0
+        finally:
+            await client.close()
+
+    _run(tmp_path, scenario, idleTimeout=1)

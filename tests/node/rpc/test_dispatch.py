@@ -111,9 +111,16 @@ def test_a_request_over_the_time_limit_is_refused_naming_it(method: str) -> None
 
 
 def test_the_time_limit_covers_a_whole_batch() -> None:
-    batch = [_request("hello_slow", index, sleep=0.15) for index in range(4)]
-    replies = _answer(batch, request_timeout=0.4)
-    assert [("result" in reply) for reply in replies] == [True, True, False, False]
+    # Each request takes 0.3 s, well within the limit alone; together they pass it.
+    batch = [_request("hello_slow", index, sleep=0.3) for index in range(6)]
+    started = time.monotonic()
+    replies = _answer(batch, request_timeout=1.0)
+    assert time.monotonic() - started < 1.6  # not 1.8 s: the rest was not run
+    assert [reply["id"] for reply in replies] == list(range(6))
+    assert "result" in replies[0] and "error" in replies[-1]
+    answered = ["result" in reply for reply in replies]
+    assert answered == sorted(answered, reverse=True)  # answers, then only refusals
+    assert all(reply["error"]["code"] == LIMIT_EXCEEDED for reply in replies if "error" in reply)
 
 
 @pytest.mark.parametrize("raw_id", ["NaN", "Infinity", "-Infinity", "1e400", "1.5", "true"])

@@ -18,7 +18,8 @@ from tests.node.rpc.test_rpc_server import _free_port
 
 _BLOCKS = 100
 _TRANSACTIONS_PER_BLOCK = 8
-_FLOOD_SECONDS = 7.0
+_FLOOD_SECONDS = 10.0
+_BLOCK_TIME = 2  # a stall of RPC work shows as a missed slot; a busy machine's jitter does not
 
 # The client runs in its own process, so its JSON parsing does not share the node's loop.
 _FLOOD = """
@@ -82,7 +83,7 @@ def _fill_chain(app: Application) -> None:
             message = f"flood filler {nonces[account]:04d} " + "x" * 200
             engine.add_transaction(hello(app, ACCOUNTS[account], nonces[account], message))
             nonces[account] += 1
-        timestamp += 1
+        timestamp += _BLOCK_TIME
         validator = next(v for v in VALIDATORS if v.address == engine.generator_of(timestamp))
         engine.generate_block(timestamp, validator.generator_key)
 
@@ -92,7 +93,7 @@ def test_heavy_reads_do_not_stall_forging_or_grow_memory(tmp_path: Path) -> None
     app = make_app(tmp_path)
     port = _free_port()
     app.config = app.config.with_overrides(
-        genesis={"blockTime": 1}, rpc={"modes": ["http"], "port": port}
+        genesis={"blockTime": _BLOCK_TIME}, rpc={"modes": ["http"], "port": port}
     )
     engine = app.start()
     _fill_chain(app)
@@ -130,7 +131,7 @@ def test_heavy_reads_do_not_stall_forging_or_grow_memory(tmp_path: Path) -> None
     assert counts["messages"] >= 4 and counts["errors"] == 0, counts  # the flood happened
 
     reopened = make_app(tmp_path)
-    reopened.config = reopened.config.with_overrides(genesis={"blockTime": 1})
+    reopened.config = reopened.config.with_overrides(genesis={"blockTime": _BLOCK_TIME})
     live = reopened.start()
     try:
         timestamps = [
@@ -139,7 +140,7 @@ def test_heavy_reads_do_not_stall_forging_or_grow_memory(tmp_path: Path) -> None
         ]
     finally:
         reopened.close()
-    assert len(timestamps) >= int(_FLOOD_SECONDS) - 1, timestamps
+    assert len(timestamps) >= int(_FLOOD_SECONDS) // _BLOCK_TIME - 1, timestamps
     gaps = [later - earlier for earlier, later in itertools.pairwise(timestamps)]
-    assert gaps == [1] * len(gaps), f"missed slots while flooded: {gaps}"
+    assert gaps == [_BLOCK_TIME] * len(gaps), f"missed slots while flooded: {gaps}"
     assert growth < 150 * 1024 * 1024, f"the node grew by {growth / 2**20:.0f} MiB"
