@@ -1,0 +1,182 @@
+"""Run one scenario through klayr_py and (in one Node.js process for many) through Klayr's modules.
+
+Both sides start from the same genesis state (klayr_py's, loaded into Klayr's in-memory state),
+see the same block headers and the same candidate transactions in the same order, and do what
+Klayr's generator does with each: verify it against the block's running state, execute it if it
+verified, leave it out if verification failed or execution was INVALID. Every outcome is
+recorded in one JSON-shaped form so the two records compare with ``==``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from klayr_py.chain import Transaction
+from klayr_py.errors import CodecError, KlayrError
+from klayr_py.modules import VerifyStatus
+from klayr_py.testing import BlockProcessingEnv
+from tests.modules.conformance.scenario import (
+    CHAIN_ID,
+    MIN_FEE_PER_BYTE,
+    Intent,
+    build,
+    is_registered,
+    sender_address,
+    token_genesis_asset,
+)
+from tests.oracle.node import ORACLE_DIR, run_node
+
+Record = dict[str, Any]
+BLOCK_TIME = 10
+MODULE_CONFIGS: dict[str, dict[str, Any]] = {"fee": {"minFeePerByte": MIN_FEE_PER_BYTE}}
+_NOT_VALID, _INVALID = "is not valid: ", "is invalid: "
+
+
+class _WalletSelector:
+    """Builds each candidate as a wallet would, once the previous one's fate is known.
+
+    Nonces count on from the sender's confirmed nonce by the transactions of this block that
+    were included; the multisignature sender signs with its group once the group is registered.
+    Records what the generator made of each candidate.
+    """
+
+    def __init__(self, env: BlockProcessingEnv, intents: Sequence[Intent]) -> None:
+        self.env = env
+        self.intents = list(intents)
+        self.transactions: list[Transaction] = []
+        self.outcomes: dict[bytes, tuple[dict[str, Any], int | None]] = {}
+        self._included: dict[bytes, int] = {}
+
+    def __iter__(self) -> Iterator[Transaction]:
+        registered = is_registered(self.env)
+        for intent in self.intents:
+            sender = sender_address(intent)
+            nonce = self.env.nonce(sender) + self._included.get(sender, 0)
+            transaction = build(intent, nonce, registered)
+            if any(t.id == transaction.id for t in self.transactions):
+                continue  # a duplicate is not a new case
+            self.transactions.append(transaction)
+            yield transaction
+
+    def accepted(self, transaction: Transaction) -> None:
+        self.outcomes[transaction.id] = ({"status": 1, "message": ""}, None)
+        sender = transaction.sender_address
+        self._included[sender] = self._included.get(sender, 0) + 1
+
+    def rejected(self, transaction: Transaction, reason: str) -> None:
+        if reason.startswith(_INVALID):
+            self.outcomes[transaction.id] = ({"status": 1, "message": ""}, -1)
+            return
+        message = reason.removeprefix(_NOT_VALID)
+        status = VerifyStatus.FAIL.value
+        if message.startswith("verification status "):
+            status, message = VerifyStatus[message.removeprefix("verification status ")].value, ""
+        self.outcomes[transaction.id] = ({"status": status, "message": message}, None)
+
+
+def _event_json(event: Any) -> Record:
+    return {
+        "module": event.module,
+        "name": event.name,
+        "topics": [topic.hex() for topic in event.topics],
+        "data": event.data.hex(),
+        "index": event.index,
+        "height": event.height,
+    }
+
+
+def run_klayr_py(scenario: Sequence[Sequence[Intent]]) -> tuple[Record, list[Record]]:
+    """The oracle's input for ``scenario`` and klayr_py's record of it, block by block."""
+    with BlockProcessingEnv(
+        accounts=1,
+        balance=1,
+        chain_id=CHAIN_ID,
+        block_time=BLOCK_TIME,
+        min_fee_per_byte=MIN_FEE_PER_BYTE,
+        module_configs=MODULE_CONFIGS,
+    ) as probe:
+        validator = probe.validator.address
+    env = BlockProcessingEnv(
+        accounts=1,
+        balance=1,
+        chain_id=CHAIN_ID,
+        block_time=BLOCK_TIME,
+        min_fee_per_byte=MIN_FEE_PER_BYTE,
+        module_configs=MODULE_CONFIGS,
+        genesis_assets={"token": token_genesis_asset(validator)},
+    )
+    with env:
+        oracle_input: Record = {
+            "chainID": CHAIN_ID.hex(),
+            "blockTime": BLOCK_TIME,
+            "moduleConfigs": MODULE_CONFIGS,
+            "genesisState": sorted([k.hex(), v.hex()] for k, v in env.get_state().items()),
+            "blocks": [],
+        }
+        records = []
+        for intents in scenario:
+            selector = _WalletSelector(env, intents)
+            block = env.engine.generate_block(
+                env.next_timestamp(), env.validator.generator_key, selector
+            )
+            transactions = selector.transactions
+            env.blocks.append(block)
+            events = env.events(block.header.height)
+            results = {
+                event.topics[0][1:]: 1 if event.data == b"\x08\x01" else 0  # 04 + ID
+                for event in events
+                if event.name == "commandExecutionResult"
+            }
+            verifications, executions = [], []
+            for transaction in transactions:
+                verification, execution = selector.outcomes[transaction.id]
+                if execution is None and verification["status"] == 1:
+                    execution = results[transaction.id]
+                verifications.append(verification)
+                executions.append(execution)
+            oracle_input["blocks"].append(
+                {
+                    "header": block.header.get_bytes().hex(),
+                    "transactions": [t.get_bytes().hex() for t in transactions],
+                    "undecodable": [_undecodable(env, t) for t in transactions],
+                }
+            )
+            records.append(
+                {
+                    "verifications": verifications,
+                    "executions": executions,
+                    "events": [_event_json(event) for event in events],
+                    "state": sorted([k.hex(), v.hex()] for k, v in env.get_state().items()),
+                }
+            )
+    return oracle_input, records
+
+
+def _undecodable(env: BlockProcessingEnv, transaction: Transaction) -> bool:
+    """Whether the codec refuses the params of a registered command (a deliberate deviation:
+    @klayr/codec words its decoding errors differently; the verdict is still compared)."""
+    try:
+        command = env.engine.state_machine.get_command(transaction.module, transaction.command)
+    except KlayrError:
+        return False
+    try:
+        command.values.decode_plain(transaction.params)
+    except CodecError:
+        return True
+    return False
+
+
+def run_klayr(inputs: list[Record]) -> list[list[Record]]:
+    """Klayr's records of many scenarios, in one Node.js process."""
+    script = (
+        "const { run } = require('./klayr_state_machine.js');\n"
+        "(async () => { const all = []; for (const one of input) all.push(await run(one));\n"
+        "output(all); })().catch(e => { console.error(e.stack); process.exit(1); });"
+    )
+    result: list[list[Record]] = run_node(script, inputs, timeout=600)
+    return result
+
+
+HARNESS = Path(ORACLE_DIR) / "klayr_state_machine.js"

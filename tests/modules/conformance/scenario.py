@@ -1,0 +1,229 @@
+"""Hypothesis scenarios for the differential test: blocks of signed transactions around every edge.
+
+A scenario is drawn as *intents* (who sends what, with which fee boundary and nonce offset), then
+turned into signed transactions block by block against the chain's nonces at that block, so the
+same bytes go to klayr_py and to Klayr's own modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from hypothesis import strategies as st
+
+from klayr_py import codec
+from klayr_py.chain import Transaction
+from klayr_py.crypto import ed
+from klayr_py.crypto.address import get_address_from_public_key
+from klayr_py.crypto.utils import TAG_TRANSACTION
+from klayr_py.modules.auth import (
+    MESSAGE_TAG_MULTISIG_REG,
+    MULTISIG_REG_MSG_SCHEMA,
+    REGISTER_MULTISIGNATURE_PARAMS_SCHEMA,
+)
+from klayr_py.modules.token import GENESIS_TOKEN_STORE_SCHEMA, TRANSFER_PARAMS_SCHEMA
+from klayr_py.node.dev import DevAccount, dev_accounts
+
+CHAIN_ID = bytes.fromhex("04000000")
+NATIVE = CHAIN_ID + bytes(4)
+FOREIGN = bytes.fromhex("0400009900000000")
+UNINITIALIZED = CHAIN_ID + bytes.fromhex("00000001")
+TOKENS = {"native": NATIVE, "foreign": FOREIGN, "uninitialized": UNINITIALIZED}
+MIN_FEE_PER_BYTE = 1000
+INIT_FEE = 5_000_000
+BALANCE = 10**9
+FOREIGN_BALANCE = 10**6
+
+SENDERS = dev_accounts(4, "klayr_py conformance sender")
+NEW_ACCOUNTS = dev_accounts(3, "klayr_py conformance newcomer")
+GROUP = sorted(dev_accounts(3, "klayr_py conformance group"), key=lambda a: a.public_key)
+MANDATORY, OPTIONAL = GROUP[:1], GROUP[1:]
+MULTISIG_SENDER = 3  # the sender that may register a multisignature group
+FEE_DELTAS = {
+    "below_min": -1,
+    "min": 0,
+    "min+1": 1,
+    "init-1": INIT_FEE - 1,
+    "init": INIT_FEE,
+    "init+1": INIT_FEE + 1,
+    "plenty": 2 * 10**7,
+    "above_balance": 2 * BALANCE,
+}
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One transaction to build: what it does, fee boundary, nonce offset, how it is signed."""
+
+    kind: str
+    sender: int
+    recipient: int = 0
+    token: str = "native"
+    amount: int = 0
+    fee: str = "plenty"
+    nonce_offset: int = 0
+    data_length: int = 0
+    signing: str = "single"
+    raw_params: bytes = b""
+
+
+def _recipients() -> list[bytes]:
+    """Funded senders first, then addresses without any account."""
+    return [a.address for a in SENDERS] + [a.address for a in NEW_ACCOUNTS]
+
+
+_amounts = st.one_of(
+    st.integers(0, 10**5), st.integers(BALANCE // 2, 2 * BALANCE), st.just(FOREIGN_BALANCE)
+)
+_common = {
+    "sender": st.integers(0, len(SENDERS) - 1),
+    "fee": st.sampled_from(sorted(FEE_DELTAS)),
+    "nonce_offset": st.sampled_from([-1, 0, 0, 0, 0, 1]),
+    # Only the sender that may register a group signs as one (see ``build``): half the time.
+    "signing": st.sampled_from(
+        ["single", "single", "single", "group", "group_short", "group_no_mandatory"]
+    ),
+}
+transfers = st.builds(
+    Intent,
+    kind=st.just("transfer"),
+    recipient=st.integers(0, len(SENDERS) + len(NEW_ACCOUNTS) - 1),
+    token=st.sampled_from(["native", "native", "native", "foreign", "uninitialized"]),
+    amount=_amounts,
+    data_length=st.sampled_from([0, 0, 64, 65]),
+    **_common,
+)
+registrations = st.builds(
+    Intent,
+    kind=st.sampled_from(["register", "register", "register_bad_signature", "register_too_many"]),
+    **{**_common, "sender": st.sampled_from([MULTISIG_SENDER, MULTISIG_SENDER, 0])},
+)
+oddities = st.builds(
+    Intent,
+    kind=st.sampled_from(["unknown_module", "unknown_command", "malformed_params"]),
+    raw_params=st.binary(max_size=40),
+    **_common,
+)
+intents = st.one_of(transfers, transfers, transfers, registrations, oddities)
+blocks = st.lists(st.lists(intents, min_size=1, max_size=6), min_size=1, max_size=4)
+
+
+def token_genesis_asset(validator: bytes) -> bytes:
+    """Every sender (and the generator) funded in the native token; two also in a foreign one."""
+    users = [(a.address, NATIVE, BALANCE) for a in SENDERS] + [(validator, NATIVE, BALANCE)]
+    users += [(a.address, FOREIGN, FOREIGN_BALANCE) for a in SENDERS[:2]]
+    return codec.encode(
+        GENESIS_TOKEN_STORE_SCHEMA,
+        {
+            "userSubstore": [
+                {"address": a, "tokenID": t, "availableBalance": b, "lockedBalances": []}
+                for a, t, b in sorted(users)
+            ],
+            "supplySubstore": [{"tokenID": NATIVE, "totalSupply": BALANCE * (len(SENDERS) + 1)}],
+            "escrowSubstore": [],
+            "supportedTokensSubstore": [],
+        },
+    )
+
+
+def _params(intent: Intent, sender: DevAccount, nonce: int) -> tuple[str, str, bytes]:
+    if intent.kind == "transfer":
+        params = {
+            "tokenID": TOKENS[intent.token],
+            "amount": intent.amount,
+            "recipientAddress": _recipients()[intent.recipient],
+            "data": "d" * intent.data_length,
+        }
+        return "token", "transfer", codec.encode(TRANSFER_PARAMS_SCHEMA, params)
+    if intent.kind.startswith("register"):
+        return "auth", "registerMultisignature", _registration(intent, sender, nonce)
+    if intent.kind == "unknown_module":
+        return "nft", "transfer", intent.raw_params
+    if intent.kind == "unknown_command":
+        return "token", "mint", intent.raw_params
+    return "token", "transfer", intent.raw_params  # malformed_params
+
+
+def _registration(intent: Intent, sender: DevAccount, nonce: int) -> bytes:
+    required = len(GROUP) + 1 if intent.kind == "register_too_many" else 2
+    group: dict[str, Any] = {
+        "numberOfSignatures": required,
+        "mandatoryKeys": [a.public_key for a in MANDATORY],
+        "optionalKeys": [a.public_key for a in OPTIONAL],
+    }
+    message = codec.encode(
+        MULTISIG_REG_MSG_SCHEMA, {"address": sender.address, "nonce": nonce, **group}
+    )
+    signatures = [
+        ed.sign_data_with_private_key(MESSAGE_TAG_MULTISIG_REG, CHAIN_ID, message, a.private_key)
+        for a in GROUP
+    ]
+    if intent.kind == "register_bad_signature":
+        signatures[-1] = bytes([signatures[-1][0] ^ 1]) + signatures[-1][1:]
+    return codec.encode(REGISTER_MULTISIGNATURE_PARAMS_SCHEMA, {**group, "signatures": signatures})
+
+
+def _signed(unsigned: Transaction, sender: DevAccount, signing: str) -> Transaction:
+    """Signed by the sender alone, or by the group (all, too few, or without the mandatory key)."""
+    if signing == "single":
+        return unsigned.sign(CHAIN_ID, sender.private_key)
+    signers = {
+        "group": [MANDATORY[0], OPTIONAL[0], None],
+        "group_short": [MANDATORY[0], None, None],
+        "group_no_mandatory": [None, OPTIONAL[0], OPTIONAL[1]],
+    }[signing]
+    message = unsigned.get_signing_bytes()
+    signatures = tuple(
+        b""
+        if signer is None
+        else ed.sign_data_with_private_key(TAG_TRANSACTION, CHAIN_ID, message, signer.private_key)
+        for signer in signers
+    )
+    return replace(unsigned, signatures=signatures)
+
+
+def build(intent: Intent, nonce: int, group_registered: bool) -> Transaction:
+    """The signed transaction of ``intent`` with ``nonce``, its fee at the intended boundary.
+
+    Only the multisignature sender signs as a group: once its group is registered it does so
+    unless drawn to sign badly; before, it signs alone but for one mismatch case.
+    """
+    sender = SENDERS[intent.sender]
+    nonce = max(0, nonce + intent.nonce_offset)
+    module, command, params = _params(intent, sender, nonce)
+    fee = FEE_DELTAS["plenty"]
+    signing = "single"
+    if intent.sender == MULTISIG_SENDER:
+        registered = {"single": "group"}
+        unregistered = {"group": "single", "group_short": "single", "group_no_mandatory": "group"}
+        signing = (registered if group_registered else unregistered).get(
+            intent.signing, intent.signing
+        )
+    for _ in range(4):  # the fee's own varint length changes the size: settle it
+        unsigned = Transaction(
+            module=module,
+            command=command,
+            nonce=nonce,
+            fee=fee,
+            sender_public_key=sender.public_key,
+            params=params,
+        )
+        transaction = _signed(unsigned, sender, signing)
+        wanted = max(0, MIN_FEE_PER_BYTE * len(transaction.get_bytes()) + FEE_DELTAS[intent.fee])
+        if wanted == fee:
+            break
+        fee = wanted
+    return transaction
+
+
+def is_registered(env: Any) -> bool:
+    """Whether the multisignature sender's group is registered in ``env``'s committed state."""
+    address = SENDERS[MULTISIG_SENDER].klayr32_address
+    account = env.invoke("auth_getAuthAccount", {"address": address})
+    return int(account["numberOfSignatures"]) > 0
+
+
+def sender_address(intent: Intent) -> bytes:
+    """The address that sends ``intent``."""
+    return get_address_from_public_key(SENDERS[intent.sender].public_key)

@@ -1,0 +1,228 @@
+/*
+ * Klayr's own state machine and default modules (klayr-framework 0.12.3) over an in-memory state,
+ * driven block by block as Klayr's generator drives them: the oracle of the differential tests.
+ *
+ * lisk-db (a Rust/neon native module whose prebuilt binary cannot be downloaded here) is replaced
+ * by a small in-memory StateReadWriter with lisk-db's semantics: reads see the block's own writes,
+ * snapshot() returns an index, restoreSnapshot(i) returns the cache to it, range() merges the
+ * cache with the committed state in key order, and a block's writes are committed at its end.
+ *
+ * Input (stdin, JSON): {chainID, blockTime, moduleConfigs, genesisState: [[keyHex, valueHex]],
+ * blocks: [{header: hex, transactions: [hex]}]}. Output: one entry per block with every
+ * transaction's verification {status, message}, its execution result (when it verified),
+ * the block's events (indexed as the generator indexes them) and the whole state afterwards.
+ */
+'use strict';
+
+const Module = require('module');
+const liskDbError = require('@liskhq/lisk-db/error');
+
+const shim = {
+  NotFoundError: liskDbError.NotFoundError,
+  Database: class {},
+  InMemoryDatabase: class {},
+  StateDB: class {},
+  SparseMerkleTree: class {},
+  Batch: class {},
+};
+const originalLoad = Module._load;
+Module._load = function load(request, ...rest) {
+  if (request === '@liskhq/lisk-db') {
+    return shim;
+  }
+  return originalLoad.call(this, request, ...rest);
+};
+
+const dist = 'klayr-framework/dist-node';
+const { Transaction, BlockHeader, BlockAssets } = require('@klayr/chain');
+const sm = require(`${dist}/state_machine`);
+const { StateMachine } = require(`${dist}/state_machine/state_machine`);
+const { PrefixedStateReadWriter } = require(`${dist}/state_machine/prefixed_state_read_writer`);
+const { AuthModule } = require(`${dist}/modules/auth`);
+const { TokenModule } = require(`${dist}/modules/token`);
+const { FeeModule } = require(`${dist}/modules/fee`);
+const { ValidatorsModule } = require(`${dist}/modules/validators`);
+
+const hex = b => Buffer.from(b).toString('hex');
+
+/** The committed state: hex key -> Buffer. */
+class MemoryStateDB {
+  constructor(entries) {
+    this.entries = new Map(entries.map(([k, v]) => [k, Buffer.from(v, 'hex')]));
+  }
+}
+
+/** lisk-db's StateReadWriter over MemoryStateDB: a write cache (null = deleted) with snapshots. */
+class MemoryReadWriter {
+  constructor(db) {
+    this.db = db;
+    this.cache = new Map();
+    this.snapshots = [];
+  }
+
+  async get(key) {
+    const k = hex(key);
+    const value = this.cache.has(k) ? this.cache.get(k) : this.db.entries.get(k);
+    if (value === null || value === undefined) {
+      throw new liskDbError.NotFoundError(`Key ${k} does not exist.`);
+    }
+    return Buffer.from(value);
+  }
+
+  async has(key) {
+    const k = hex(key);
+    const value = this.cache.has(k) ? this.cache.get(k) : this.db.entries.get(k);
+    return value !== null && value !== undefined;
+  }
+
+  async set(key, value) {
+    this.cache.set(hex(key), Buffer.from(value));
+  }
+
+  async del(key) {
+    this.cache.set(hex(key), null);
+  }
+
+  async range(options = {}) {
+    const merged = new Map(this.db.entries);
+    for (const [k, v] of this.cache) {
+      if (v === null) merged.delete(k);
+      else merged.set(k, v);
+    }
+    const gte = options.gte ? hex(options.gte) : undefined;
+    const lte = options.lte ? hex(options.lte) : undefined;
+    let keys = [...merged.keys()]
+      .filter(k => (gte === undefined || k >= gte) && (lte === undefined || k <= lte))
+      .sort();
+    if (options.reverse) keys.reverse();
+    if (options.limit !== undefined && options.limit >= 0) keys = keys.slice(0, options.limit);
+    return keys.map(k => ({ key: Buffer.from(k, 'hex'), value: Buffer.from(merged.get(k)) }));
+  }
+
+  snapshot() {
+    this.snapshots.push(new Map(this.cache));
+    return this.snapshots.length - 1;
+  }
+
+  restoreSnapshot(index = 0) {
+    this.cache = new Map(this.snapshots[index]);
+    this.snapshots.length = index;
+  }
+
+  commit() {
+    for (const [k, v] of this.cache) {
+      if (v === null) this.db.entries.delete(k);
+      else this.db.entries.set(k, v);
+    }
+    this.cache = new Map();
+    this.snapshots = [];
+  }
+
+  close() {}
+}
+
+const logger = new Proxy({}, { get: () => () => undefined });
+// Cross-chain paths are never taken on a single chain; a call would be a harness bug, so say so.
+const noInteroperability = new Proxy(
+  {},
+  { get: (_, name) => () => { throw new Error(`interoperability method ${String(name)} called`); } },
+);
+
+const eventJSON = (event, index) => {
+  const e = event.toObject();
+  return {
+    module: e.module,
+    name: e.name,
+    topics: e.topics.map(hex),
+    data: hex(e.data),
+    index,
+    height: e.height,
+  };
+};
+
+async function run(input) {
+  const auth = new AuthModule();
+  const validators = new ValidatorsModule();
+  const token = new TokenModule();
+  const fee = new FeeModule();
+  // As Klayr's Application.defaultApplication wires them.
+  fee.addDependencies(token.method, noInteroperability);
+  token.addDependencies(noInteroperability, fee.method);
+  const machine = new StateMachine();
+  for (const mod of [auth, validators, token, fee]) machine.registerModule(mod);
+  const genesisConfig = { chainID: input.chainID, blockTime: input.blockTime };
+  await machine.init(logger, genesisConfig, input.moduleConfigs);
+
+  const chainID = Buffer.from(input.chainID, 'hex');
+  const db = new MemoryStateDB(input.genesisState);
+  const results = [];
+  for (const block of input.blocks) {
+    const header = BlockHeader.fromBytes(Buffer.from(block.header, 'hex'));
+    const writer = new MemoryReadWriter(db);
+    const stateStore = new PrefixedStateReadWriter(writer);
+    const contextStore = new Map();
+    const assets = new BlockAssets([]);
+    const events = [];
+    const blockContext = txs =>
+      new sm.BlockContext({
+        header, logger, stateStore, contextStore, chainID, assets,
+        eventQueue: new sm.EventQueue(header.height),
+        transactions: txs,
+      });
+    const before = blockContext([]);
+    await machine.beforeTransactionsExecute(before);
+    events.push(...before.eventQueue.getEvents());
+    const verifications = [];
+    const executions = [];
+    const kept = [];
+    for (const txHex of block.transactions) {
+      const transaction = Transaction.fromBytes(Buffer.from(txHex, 'hex'));
+      const verifyContext = new sm.TransactionContext({
+        eventQueue: new sm.EventQueue(0), logger, transaction, stateStore, contextStore, chainID,
+        header,
+      });
+      const verified = await machine.verifyTransaction(verifyContext, false);
+      verifications.push({
+        status: verified.status,
+        message: verified.error ? verified.error.message : '',
+      });
+      if (verified.status !== 1) {
+        executions.push(null);
+        continue;
+      }
+      const executeContext = new sm.TransactionContext({
+        eventQueue: new sm.EventQueue(header.height), logger, transaction, stateStore,
+        contextStore, chainID, assets, header,
+      });
+      const status = await machine.executeTransaction(executeContext);
+      executions.push(status);
+      if (status === -1) continue; // INVALID: the generator leaves it out
+      kept.push(transaction);
+      events.push(...executeContext.eventQueue.getEvents());
+    }
+    const after = blockContext(kept);
+    await machine.afterExecuteBlock(after);
+    events.push(...after.eventQueue.getEvents());
+    writer.commit();
+    results.push({
+      verifications,
+      executions,
+      events: events.map(eventJSON),
+      state: [...db.entries.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, hex(v)]),
+    });
+  }
+  return results;
+}
+
+module.exports = { run, MemoryReadWriter, MemoryStateDB };
+
+if (require.main === module) {
+  const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+  run(input).then(
+    out => process.stdout.write(JSON.stringify(out)),
+    error => {
+      process.stderr.write(`${error.stack}\n`);
+      process.exit(1);
+    },
+  );
+}
