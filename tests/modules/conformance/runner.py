@@ -20,6 +20,7 @@ from klayr_py.testing import BlockProcessingEnv
 from tests.modules.conformance.scenario import (
     CHAIN_ID,
     MIN_FEE_PER_BYTE,
+    ChainSetup,
     Intent,
     build,
     is_registered,
@@ -30,7 +31,6 @@ from tests.oracle.node import ORACLE_DIR, run_node
 
 Record = dict[str, Any]
 BLOCK_TIME = 10
-MODULE_CONFIGS: dict[str, dict[str, Any]] = {"fee": {"minFeePerByte": MIN_FEE_PER_BYTE}}
 _NOT_VALID, _INVALID = "is not valid: ", "is invalid: "
 
 
@@ -42,8 +42,11 @@ class _WalletSelector:
     Records what the generator made of each candidate.
     """
 
-    def __init__(self, env: BlockProcessingEnv, intents: Sequence[Intent]) -> None:
+    def __init__(
+        self, env: BlockProcessingEnv, setup: ChainSetup, intents: Sequence[Intent]
+    ) -> None:
         self.env = env
+        self.setup = setup
         self.intents = list(intents)
         self.transactions: list[Transaction] = []
         self.outcomes: dict[bytes, tuple[dict[str, Any], int | None]] = {}
@@ -54,7 +57,7 @@ class _WalletSelector:
         for intent in self.intents:
             sender = sender_address(intent)
             nonce = self.env.nonce(sender) + self._included.get(sender, 0)
-            transaction = build(intent, nonce, registered)
+            transaction = build(self.setup, intent, nonce, registered)
             if any(t.id == transaction.id for t in self.transactions):
                 continue  # a duplicate is not a new case
             self.transactions.append(transaction)
@@ -87,37 +90,34 @@ def _event_json(event: Any) -> Record:
     }
 
 
-def run_klayr_py(scenario: Sequence[Sequence[Intent]]) -> tuple[Record, list[Record]]:
+def run_klayr_py(
+    scenario: tuple[ChainSetup, Sequence[Sequence[Intent]]],
+) -> tuple[Record, list[Record]]:
     """The oracle's input for ``scenario`` and klayr_py's record of it, block by block."""
-    with BlockProcessingEnv(
-        accounts=1,
-        balance=1,
-        chain_id=CHAIN_ID,
-        block_time=BLOCK_TIME,
-        min_fee_per_byte=MIN_FEE_PER_BYTE,
-        module_configs=MODULE_CONFIGS,
-    ) as probe:
-        validator = probe.validator.address
-    env = BlockProcessingEnv(
-        accounts=1,
-        balance=1,
-        chain_id=CHAIN_ID,
-        block_time=BLOCK_TIME,
-        min_fee_per_byte=MIN_FEE_PER_BYTE,
-        module_configs=MODULE_CONFIGS,
-        genesis_assets={"token": token_genesis_asset(validator)},
-    )
+    setup, blocks = scenario
+    configs = setup.module_configs()
+    settings: dict[str, Any] = {
+        "accounts": 1,
+        "balance": 1,
+        "chain_id": CHAIN_ID,
+        "block_time": BLOCK_TIME,
+        "min_fee_per_byte": MIN_FEE_PER_BYTE,
+        "module_configs": configs,
+    }
+    with BlockProcessingEnv(**settings) as probe:  # only to learn its generator's address
+        generator = probe.validator.address if setup.generator_funded else None
+    env = BlockProcessingEnv(**settings, genesis_assets={"token": token_genesis_asset(generator)})
     with env:
         oracle_input: Record = {
             "chainID": CHAIN_ID.hex(),
             "blockTime": BLOCK_TIME,
-            "moduleConfigs": MODULE_CONFIGS,
+            "moduleConfigs": configs,
             "genesisState": sorted([k.hex(), v.hex()] for k, v in env.get_state().items()),
             "blocks": [],
         }
         records = []
-        for intents in scenario:
-            selector = _WalletSelector(env, intents)
+        for intents in blocks:
+            selector = _WalletSelector(env, setup, intents)
             block = env.engine.generate_block(
                 env.next_timestamp(), env.validator.generator_key, selector
             )

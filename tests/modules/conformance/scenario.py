@@ -31,7 +31,7 @@ FOREIGN = bytes.fromhex("0400009900000000")
 UNINITIALIZED = CHAIN_ID + bytes.fromhex("00000001")
 TOKENS = {"native": NATIVE, "foreign": FOREIGN, "uninitialized": UNINITIALIZED}
 MIN_FEE_PER_BYTE = 1000
-INIT_FEE = 5_000_000
+INIT_FEE = 5_000_000  # Klayr's default userAccountInitializationFee
 BALANCE = 10**9
 FOREIGN_BALANCE = 10**6
 
@@ -40,16 +40,54 @@ NEW_ACCOUNTS = dev_accounts(3, "klayr_py conformance newcomer")
 GROUP = sorted(dev_accounts(3, "klayr_py conformance group"), key=lambda a: a.public_key)
 MANDATORY, OPTIONAL = GROUP[:1], GROUP[1:]
 MULTISIG_SENDER = 3  # the sender that may register a multisignature group
-FEE_DELTAS = {
-    "below_min": -1,
-    "min": 0,
-    "min+1": 1,
-    "init-1": INIT_FEE - 1,
-    "init": INIT_FEE,
-    "init+1": INIT_FEE + 1,
-    "plenty": 2 * 10**7,
-    "above_balance": 2 * BALANCE,
-}
+FEE_LABELS = ["below_min", "min", "min+1", "init-1", "init", "init+1", "plenty", "above_balance"]
+
+
+@dataclass(frozen=True)
+class ChainSetup:
+    """The chain's configuration: the fees' edges move with it."""
+
+    user_init_fee: int = INIT_FEE
+    fee_pool: str = "none"  # "none", "funded" (an account exists) or "unfunded"
+    zero_fee_below: int = 0  # maxBlockHeightZeroFeePerByte
+    generator_funded: bool = True
+
+    def module_configs(self) -> dict[str, dict[str, Any]]:
+        """The token and fee module configs, in Klayr's config.json shape."""
+        fee: dict[str, Any] = {
+            "minFeePerByte": MIN_FEE_PER_BYTE,
+            "maxBlockHeightZeroFeePerByte": self.zero_fee_below,
+        }
+        if self.fee_pool != "none":
+            pool = SENDERS[1] if self.fee_pool == "funded" else NEW_ACCOUNTS[0]
+            fee["feePoolAddress"] = pool.klayr32_address
+        return {"token": {"userAccountInitializationFee": str(self.user_init_fee)}, "fee": fee}
+
+    def fee_delta(self, label: str) -> int:
+        """How far above the minimum fee a fee of ``label`` is."""
+        init = self.user_init_fee
+        return {
+            "below_min": -1,
+            "min": 0,
+            "min+1": 1,
+            "init-1": init - 1,
+            "init": init,
+            "init+1": init + 1,
+            "plenty": 2 * 10**7,
+            "above_balance": 2 * BALANCE,
+        }[label]
+
+
+chain_setups = st.one_of(
+    st.just(ChainSetup()),
+    st.builds(
+        ChainSetup,
+        user_init_fee=st.sampled_from([0, 1, INIT_FEE, 3 * 10**7]),
+        fee_pool=st.sampled_from(["none", "funded", "unfunded"]),
+        zero_fee_below=st.sampled_from([0, 2]),
+        generator_funded=st.booleans(),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +116,7 @@ _amounts = st.one_of(
 )
 _common = {
     "sender": st.integers(0, len(SENDERS) - 1),
-    "fee": st.sampled_from(sorted(FEE_DELTAS)),
+    "fee": st.sampled_from(FEE_LABELS),
     "nonce_offset": st.sampled_from([-1, 0, 0, 0, 0, 1]),
     # Only the sender that may register a group signs as one (see ``build``): half the time.
     "signing": st.sampled_from(
@@ -107,11 +145,14 @@ oddities = st.builds(
 )
 intents = st.one_of(transfers, transfers, transfers, registrations, oddities)
 blocks = st.lists(st.lists(intents, min_size=1, max_size=6), min_size=1, max_size=4)
+scenarios = st.tuples(chain_setups, blocks)
 
 
-def token_genesis_asset(validator: bytes) -> bytes:
-    """Every sender (and the generator) funded in the native token; two also in a foreign one."""
-    users = [(a.address, NATIVE, BALANCE) for a in SENDERS] + [(validator, NATIVE, BALANCE)]
+def token_genesis_asset(validator: bytes | None) -> bytes:
+    """Every sender (and the generator if given) funded in the native token; two also in a
+    foreign one."""
+    funded = [a.address for a in SENDERS] + ([validator] if validator is not None else [])
+    users = [(address, NATIVE, BALANCE) for address in funded]
     users += [(a.address, FOREIGN, FOREIGN_BALANCE) for a in SENDERS[:2]]
     return codec.encode(
         GENESIS_TOKEN_STORE_SCHEMA,
@@ -120,7 +161,7 @@ def token_genesis_asset(validator: bytes) -> bytes:
                 {"address": a, "tokenID": t, "availableBalance": b, "lockedBalances": []}
                 for a, t, b in sorted(users)
             ],
-            "supplySubstore": [{"tokenID": NATIVE, "totalSupply": BALANCE * (len(SENDERS) + 1)}],
+            "supplySubstore": [{"tokenID": NATIVE, "totalSupply": BALANCE * len(funded)}],
             "escrowSubstore": [],
             "supportedTokensSubstore": [],
         },
@@ -183,7 +224,7 @@ def _signed(unsigned: Transaction, sender: DevAccount, signing: str) -> Transact
     return replace(unsigned, signatures=signatures)
 
 
-def build(intent: Intent, nonce: int, group_registered: bool) -> Transaction:
+def build(setup: ChainSetup, intent: Intent, nonce: int, group_registered: bool) -> Transaction:
     """The signed transaction of ``intent`` with ``nonce``, its fee at the intended boundary.
 
     Only the multisignature sender signs as a group: once its group is registered it does so
@@ -192,7 +233,7 @@ def build(intent: Intent, nonce: int, group_registered: bool) -> Transaction:
     sender = SENDERS[intent.sender]
     nonce = max(0, nonce + intent.nonce_offset)
     module, command, params = _params(intent, sender, nonce)
-    fee = FEE_DELTAS["plenty"]
+    fee = setup.fee_delta("plenty")
     signing = "single"
     if intent.sender == MULTISIG_SENDER:
         registered = {"single": "group"}
@@ -210,7 +251,8 @@ def build(intent: Intent, nonce: int, group_registered: bool) -> Transaction:
             params=params,
         )
         transaction = _signed(unsigned, sender, signing)
-        wanted = max(0, MIN_FEE_PER_BYTE * len(transaction.get_bytes()) + FEE_DELTAS[intent.fee])
+        size = len(transaction.get_bytes())
+        wanted = max(0, MIN_FEE_PER_BYTE * size + setup.fee_delta(intent.fee))
         if wanted == fee:
             break
         fee = wanted

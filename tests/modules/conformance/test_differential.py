@@ -15,7 +15,7 @@ import os
 
 from tests.modules.conformance.compare import first_difference
 from tests.modules.conformance.runner import run_klayr, run_klayr_py
-from tests.modules.conformance.scenario import blocks
+from tests.modules.conformance.scenario import scenarios as scenario_strategy
 from tests.oracle.batch import draw_many
 from tests.oracle.node import require_oracle
 
@@ -24,7 +24,7 @@ SCENARIOS = int(os.environ.get("KLAYR_PY_CONFORMANCE_SCENARIOS", "40"))
 
 def test_default_modules_behave_as_klayrs() -> None:
     require_oracle("klayr-framework")
-    scenarios = draw_many(blocks, SCENARIOS)
+    scenarios = draw_many(scenario_strategy, SCENARIOS)
     ours = [run_klayr_py(scenario) for scenario in scenarios]
     klayr = run_klayr([oracle_input for oracle_input, _ in ours])
     for index, ((oracle_input, record), theirs) in enumerate(zip(ours, klayr, strict=True)):
