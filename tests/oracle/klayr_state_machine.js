@@ -7,10 +7,13 @@
  * snapshot() returns an index, restoreSnapshot(i) returns the cache to it, range() merges the
  * cache with the committed state in key order, and a block's writes are committed at its end.
  *
- * Input (stdin, JSON): {chainID, blockTime, moduleConfigs, genesisState: [[keyHex, valueHex]],
- * blocks: [{header: hex, transactions: [hex]}]}. Output: one entry per block with every
- * transaction's verification {status, message}, its execution result (when it verified),
- * the block's events (indexed as the generator indexes them) and the whole state afterwards.
+ * Input (JSON): {chainID, blockTime, moduleConfigs, genesisBlock: hex, extraState: [[keyHex,
+ * valueHex]], blocks: [{header: hex, transactions: [hex]}]}. The genesis block runs first (its
+ * assets through the modules' initGenesisState), then extraState is written (state that Klayr's
+ * four modules cannot produce: the validators' entries PoA/PoS would write). Output: the genesis
+ * block's {events, state}, then per block every transaction's verification {status, message},
+ * its execution result (when it verified), the block's events (indexed as the generator indexes
+ * them) and the whole state afterwards.
  */
 'use strict';
 
@@ -34,7 +37,7 @@ Module._load = function load(request, ...rest) {
 };
 
 const dist = 'klayr-framework/dist-node';
-const { Transaction, BlockHeader, BlockAssets } = require('@klayr/chain');
+const { Block, Transaction, BlockHeader, BlockAssets } = require('@klayr/chain');
 const sm = require(`${dist}/state_machine`);
 const { StateMachine } = require(`${dist}/state_machine/state_machine`);
 const { PrefixedStateReadWriter } = require(`${dist}/state_machine/prefixed_state_read_writer`);
@@ -140,6 +143,9 @@ const eventJSON = (event, index) => {
   };
 };
 
+const dump = db =>
+  [...db.entries.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, hex(v)]);
+
 async function run(input) {
   const auth = new AuthModule();
   const validators = new ValidatorsModule();
@@ -154,8 +160,23 @@ async function run(input) {
   await machine.init(logger, genesisConfig, input.moduleConfigs);
 
   const chainID = Buffer.from(input.chainID, 'hex');
-  const db = new MemoryStateDB(input.genesisState);
-  const results = [];
+  const db = new MemoryStateDB([]);
+  const genesis = Block.fromBytes(Buffer.from(input.genesisBlock, 'hex'));
+  const genesisWriter = new MemoryReadWriter(db);
+  const genesisContext = new sm.GenesisBlockContext({
+    eventQueue: new sm.EventQueue(genesis.header.height),
+    header: genesis.header,
+    logger,
+    stateStore: new PrefixedStateReadWriter(genesisWriter),
+    assets: genesis.assets,
+    chainID,
+  });
+  await machine.executeGenesisBlock(genesisContext);
+  genesisWriter.commit();
+  const results = [
+    { events: genesisContext.eventQueue.getEvents().map(eventJSON), state: dump(db) },
+  ];
+  for (const [k, v] of input.extraState) db.entries.set(k, Buffer.from(v, 'hex'));
   for (const block of input.blocks) {
     const header = BlockHeader.fromBytes(Buffer.from(block.header, 'hex'));
     const writer = new MemoryReadWriter(db);
@@ -208,7 +229,7 @@ async function run(input) {
       verifications,
       executions,
       events: events.map(eventJSON),
-      state: [...db.entries.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, hex(v)]),
+      state: dump(db),
     });
   }
   return results;

@@ -13,8 +13,15 @@ Record = dict[str, Any]
 def first_difference(
     ours: Sequence[Record], klayr: Sequence[Record], blocks: Sequence[Record]
 ) -> str | None:
-    """Where the two records first differ (transaction, event or state key), with both values."""
-    for height, (mine, theirs, block) in enumerate(zip(ours, klayr, blocks, strict=True), 1):
+    """Where the two records first differ (transaction, event or state key), with both values.
+
+    The first record is the genesis block's (events and state), then one per block.
+    """
+    genesis = _events_or_state("genesis block", ours[0], klayr[0])
+    if genesis is not None:
+        return genesis
+    pairs = zip(ours[1:], klayr[1:], blocks, strict=True)
+    for height, (mine, theirs, block) in enumerate(pairs, 1):
         where = f"block {height}"
         transactions = [Transaction.from_bytes(bytes.fromhex(t)) for t in block["transactions"]]
         for field in ("verifications", "executions"):
@@ -26,14 +33,21 @@ def first_difference(
                         f"{where}, transaction {i} {_describe(transactions[i])}: {field[:-1]}\n"
                         f"  klayr_py: {a}\n  Klayr:    {b}"
                     )
-        for i in range(max(len(mine["events"]), len(theirs["events"]))):
-            a = mine["events"][i] if i < len(mine["events"]) else None
-            b = theirs["events"][i] if i < len(theirs["events"]) else None
-            if a != b:
-                return f"{where}, event {i}\n  klayr_py: {a}\n  Klayr:    {b}"
-        difference = _state_difference(dict(mine["state"]), dict(theirs["state"]))
+        difference = _events_or_state(where, mine, theirs)
         if difference is not None:
-            return f"{where}, state {difference}"
+            return difference
+    return None
+
+
+def _events_or_state(where: str, mine: Record, theirs: Record) -> str | None:
+    for i in range(max(len(mine["events"]), len(theirs["events"]))):
+        a = mine["events"][i] if i < len(mine["events"]) else None
+        b = theirs["events"][i] if i < len(theirs["events"]) else None
+        if a != b:
+            return f"{where}, event {i}\n  klayr_py: {a}\n  Klayr:    {b}"
+    difference = _state_difference(dict(mine["state"]), dict(theirs["state"]))
+    if difference is not None:
+        return f"{where}, state {difference}"
     return None
 
 

@@ -16,12 +16,14 @@ from typing import Any
 from klayr_py.chain import Transaction
 from klayr_py.errors import CodecError, KlayrError
 from klayr_py.modules import VerifyStatus
+from klayr_py.modules.base_store import compute_store_prefix
 from klayr_py.testing import BlockProcessingEnv
 from tests.modules.conformance.scenario import (
     CHAIN_ID,
     MIN_FEE_PER_BYTE,
     ChainSetup,
     Intent,
+    auth_genesis_asset,
     build,
     is_registered,
     sender_address,
@@ -32,6 +34,9 @@ from tests.oracle.node import ORACLE_DIR, run_node
 Record = dict[str, Any]
 BLOCK_TIME = 10
 _NOT_VALID, _INVALID = "is not valid: ", "is invalid: "
+# Klayr's validators module has no genesis asset (PoA/PoS write its entries): klayr_py's are
+# handed to the oracle after its genesis block instead of being compared.
+_VALIDATORS = compute_store_prefix("validators").hex()
 
 
 class _WalletSelector:
@@ -106,16 +111,24 @@ def run_klayr_py(
     }
     with BlockProcessingEnv(**settings) as probe:  # only to learn its generator's address
         generator = probe.validator.address if setup.generator_funded else None
-    env = BlockProcessingEnv(**settings, genesis_assets={"token": token_genesis_asset(generator)})
+    assets = {"auth": auth_genesis_asset(setup), "token": token_genesis_asset(generator)}
+    env = BlockProcessingEnv(**settings, genesis_assets=assets)
     with env:
+        state = _state(env)
+        validators_entries = [entry for entry in state if entry[0].startswith(_VALIDATORS)]
         oracle_input: Record = {
             "chainID": CHAIN_ID.hex(),
             "blockTime": BLOCK_TIME,
             "moduleConfigs": configs,
-            "genesisState": sorted([k.hex(), v.hex()] for k, v in env.get_state().items()),
+            "genesisBlock": env.genesis_block.get_bytes().hex(),
+            "extraState": validators_entries,
             "blocks": [],
         }
-        records = []
+        genesis = {
+            "events": [_event_json(event) for event in env.events(0)],
+            "state": [entry for entry in state if entry not in validators_entries],
+        }
+        records = [genesis]
         for intents in blocks:
             selector = _WalletSelector(env, setup, intents)
             block = env.engine.generate_block(
@@ -148,10 +161,14 @@ def run_klayr_py(
                     "verifications": verifications,
                     "executions": executions,
                     "events": [_event_json(event) for event in events],
-                    "state": sorted([k.hex(), v.hex()] for k, v in env.get_state().items()),
+                    "state": _state(env),
                 }
             )
     return oracle_input, records
+
+
+def _state(env: BlockProcessingEnv) -> list[list[str]]:
+    return sorted([key.hex(), value.hex()] for key, value in env.get_state().items())
 
 
 def _undecodable(env: BlockProcessingEnv, transaction: Transaction) -> bool:

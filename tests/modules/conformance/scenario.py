@@ -18,6 +18,7 @@ from klayr_py.crypto import ed
 from klayr_py.crypto.address import get_address_from_public_key
 from klayr_py.crypto.utils import TAG_TRANSACTION
 from klayr_py.modules.auth import (
+    GENESIS_AUTH_STORE_SCHEMA,
     MESSAGE_TAG_MULTISIG_REG,
     MULTISIG_REG_MSG_SCHEMA,
     REGISTER_MULTISIGNATURE_PARAMS_SCHEMA,
@@ -51,6 +52,8 @@ class ChainSetup:
     fee_pool: str = "none"  # "none", "funded" (an account exists) or "unfunded"
     zero_fee_below: int = 0  # maxBlockHeightZeroFeePerByte
     generator_funded: bool = True
+    genesis_nonces: tuple[int, ...] = (0, 0, 0, 0)  # the senders' nonces in the auth asset
+    genesis_group: bool = False  # the multisignature sender's group registered at genesis
 
     def module_configs(self) -> dict[str, dict[str, Any]]:
         """The token and fee module configs, in Klayr's config.json shape."""
@@ -86,6 +89,8 @@ chain_setups = st.one_of(
         fee_pool=st.sampled_from(["none", "funded", "unfunded"]),
         zero_fee_below=st.sampled_from([0, 2]),
         generator_funded=st.booleans(),
+        genesis_nonces=st.tuples(*[st.sampled_from([0, 0, 1, 7])] * len(SENDERS)),
+        genesis_group=st.booleans(),
     ),
 )
 
@@ -166,6 +171,26 @@ def token_genesis_asset(validator: bytes | None) -> bytes:
             "supportedTokensSubstore": [],
         },
     )
+
+
+def auth_genesis_asset(setup: ChainSetup) -> bytes:
+    """The senders' auth accounts: their nonces, and the group if registered at genesis."""
+    entries: list[dict[str, Any]] = []
+    for index, (account, nonce) in enumerate(zip(SENDERS, setup.genesis_nonces, strict=True)):
+        group = setup.genesis_group and index == MULTISIG_SENDER
+        entries.append(
+            {
+                "address": account.address,
+                "authAccount": {
+                    "nonce": nonce,
+                    "numberOfSignatures": 2 if group else 0,
+                    "mandatoryKeys": [a.public_key for a in MANDATORY] if group else [],
+                    "optionalKeys": [a.public_key for a in OPTIONAL] if group else [],
+                },
+            }
+        )
+    entries.sort(key=lambda entry: entry["address"])
+    return codec.encode(GENESIS_AUTH_STORE_SCHEMA, {"authDataSubstore": entries})
 
 
 def _params(intent: Intent, sender: DevAccount, nonce: int) -> tuple[str, str, bytes]:
