@@ -19,7 +19,7 @@ from tests.modules.conformance.scenario import scenarios as scenario_strategy
 from tests.oracle.batch import draw_many
 from tests.oracle.node import require_oracle
 
-SCENARIOS = int(os.environ.get("KLAYR_PY_CONFORMANCE_SCENARIOS", "40"))
+SCENARIOS = int(os.environ.get("KLAYR_PY_CONFORMANCE_SCENARIOS", "100"))
 
 
 def test_default_modules_behave_as_klayrs() -> None:
