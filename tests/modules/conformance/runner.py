@@ -111,7 +111,7 @@ def run_klayr_py(
     }
     with BlockProcessingEnv(**settings) as probe:  # only to learn its generator's address
         generator = probe.validator.address if setup.generator_funded else None
-    assets = {"auth": auth_genesis_asset(setup), "token": token_genesis_asset(generator)}
+    assets = {"auth": auth_genesis_asset(setup), "token": token_genesis_asset(setup, generator)}
     env = BlockProcessingEnv(**settings, genesis_assets=assets)
     with env:
         state = _state(env)

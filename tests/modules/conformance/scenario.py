@@ -54,6 +54,7 @@ class ChainSetup:
     generator_funded: bool = True
     genesis_nonces: tuple[int, ...] = (0, 0, 0, 0)  # the senders' nonces in the auth asset
     genesis_group: bool = False  # the multisignature sender's group registered at genesis
+    genesis_locked: bool = False  # the first sender has balances locked by other modules
 
     def module_configs(self) -> dict[str, dict[str, Any]]:
         """The token and fee module configs, in Klayr's config.json shape."""
@@ -91,6 +92,7 @@ chain_setups = st.one_of(
         generator_funded=st.booleans(),
         genesis_nonces=st.tuples(*[st.sampled_from([0, 0, 1, 7])] * len(SENDERS)),
         genesis_group=st.booleans(),
+        genesis_locked=st.booleans(),
     ),
 )
 
@@ -153,20 +155,41 @@ blocks = st.lists(st.lists(intents, min_size=1, max_size=6), min_size=1, max_siz
 scenarios = st.tuples(chain_setups, blocks)
 
 
-def token_genesis_asset(validator: bytes | None) -> bytes:
-    """Every sender (and the generator if given) funded in the native token; two also in a
-    foreign one."""
-    funded = [a.address for a in SENDERS] + ([validator] if validator is not None else [])
-    users = [(address, NATIVE, BALANCE) for address in funded]
-    users += [(a.address, FOREIGN, FOREIGN_BALANCE) for a in SENDERS[:2]]
+def token_genesis_asset(setup: ChainSetup, generator: bytes | None) -> bytes:
+    """Every sender (and the generator if given) funded in the native token, two also in a
+    foreign one; with ``genesis_locked`` the first sender also has amounts locked by two
+    modules, which the fee module's own lock must join in Klayr's order."""
+    funded = [a.address for a in SENDERS] + ([generator] if generator is not None else [])
+    locked: list[dict[str, Any]] = [
+        {"module": "dpos", "amount": 10**6},
+        {"module": "pos", "amount": 7},
+    ]
+    locked_total = sum(entry["amount"] for entry in locked) if setup.genesis_locked else 0
+    users = [
+        {
+            "address": address,
+            "tokenID": NATIVE,
+            "availableBalance": BALANCE,
+            "lockedBalances": locked if setup.genesis_locked and address == funded[0] else [],
+        }
+        for address in funded
+    ]
+    users += [
+        {
+            "address": a.address,
+            "tokenID": FOREIGN,
+            "availableBalance": FOREIGN_BALANCE,
+            "lockedBalances": [],
+        }
+        for a in SENDERS[:2]
+    ]
     return codec.encode(
         GENESIS_TOKEN_STORE_SCHEMA,
         {
-            "userSubstore": [
-                {"address": a, "tokenID": t, "availableBalance": b, "lockedBalances": []}
-                for a, t, b in sorted(users)
+            "userSubstore": sorted(users, key=lambda user: (user["address"], user["tokenID"])),
+            "supplySubstore": [
+                {"tokenID": NATIVE, "totalSupply": BALANCE * len(funded) + locked_total}
             ],
-            "supplySubstore": [{"tokenID": NATIVE, "totalSupply": BALANCE * len(funded)}],
             "escrowSubstore": [],
             "supportedTokensSubstore": [],
         },
