@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from klayr_py.chain import AggregateCommit, Block, BlockAssets, BlockHeader, Event, Transaction
+from klayr_py.chain import AggregateCommit, Block, BlockHeader, Event, Transaction
 from klayr_py.chain.constants import EMPTY_HASH
 from klayr_py.chain.storage import ChainStorage
 from klayr_py.crypto import ed
 from klayr_py.crypto.address import get_address_from_public_key
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError, NotFoundError
-from klayr_py.modules import VerificationResult
+from klayr_py.modules import VerificationResult, VerifyStatus
 from klayr_py.node.generator import PoolSelector
 from klayr_py.node.pool import AddResult, PoolConfig, RejectReason, TransactionPool
 from klayr_py.node.validator_set import ValidatorSetStore, compute_validators_hash, generator_at
@@ -266,23 +266,24 @@ class Engine:
             self.verifier.preverify(transactions)
         return [self.add_transaction(transaction) for transaction in transactions]
 
-    def dry_run_transaction(self, transaction: Transaction) -> DryRunResult:
-        """Verify and execute ``transaction`` on top of the committed state, keeping nothing."""
-        verification = self.verify_transaction(transaction)
-        if not verification.is_ok:
-            return DryRunResult(-1, [], str(verification.error))
-        last = self.last_block.header
-        header = self._draft_header(last.timestamp + self.block_time, bytes(20))
-        queue = EventQueue(header.height)
-        ctx = TransactionContext(
-            chain_id=self.chain_id,
-            state_store=self.state_store,
-            transaction=transaction,
-            header=header,
-            event_queue=queue,
-            assets=BlockAssets(),
-            logger=self.logger,
-        )
+    def dry_run_transaction(
+        self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
+    ) -> DryRunResult:
+        """Verify and execute ``transaction`` on top of the committed state, keeping nothing.
+
+        As Klayr's ``txpool_dryRunTransaction``: both steps see the last block's header and
+        assets; by default only the command's own verification runs (Klayr's non-strict mode:
+        no nonce, signature or fee check), ``strict`` runs every module's too, ``skip_verify``
+        none. Only a FAIL verification stops the run (a future nonce is no reason to).
+        """
+        if not skip_verify:
+            verification = self.state_machine.verify_transaction(
+                self._last_block_context(transaction, EventQueue(0)), only_command=not strict
+            )
+            if verification.status is VerifyStatus.FAIL:
+                return DryRunResult(-1, [], str(verification.error))
+        queue = EventQueue(self.last_block.header.height)
+        ctx = self._last_block_context(transaction, queue)
         try:
             outcome = self.state_machine.execute_transaction(ctx)
         finally:
@@ -293,6 +294,21 @@ class Engine:
             TransactionExecutionResult.INVALID: -1,
         }[outcome]
         return DryRunResult(code, queue.events())
+
+    def _last_block_context(
+        self, transaction: Transaction, queue: EventQueue
+    ) -> TransactionContext:
+        """A transaction context on the committed state under the last block's header."""
+        last = self.last_block
+        return TransactionContext(
+            chain_id=self.chain_id,
+            state_store=self.state_store,
+            transaction=transaction,
+            header=last.header,
+            event_queue=queue,
+            assets=last.assets,
+            logger=self.logger,
+        )
 
     def _account_nonce(self, address: bytes) -> int:
         if self.nonce_reader is None:

@@ -13,7 +13,8 @@
  * four modules cannot produce: the validators' entries PoA/PoS would write). Output: the genesis
  * block's {events, state}, then per block every transaction's verification {status, message},
  * its execution result (when it verified), the block's events (indexed as the generator indexes
- * them) and the whole state afterwards.
+ * them), the whole state afterwards, and what a dry run of each of the block's transactions
+ * answers on that state.
  */
 'use strict';
 
@@ -143,6 +144,34 @@ const eventJSON = (event, index) => {
   };
 };
 
+/**
+ * What txpool_dryRunTransaction answers for each transaction on the committed state: Klayr's
+ * engine verifies (non-strict: the command only) and executes under the last block's header,
+ * each step on a fresh state read-writer that is never committed.
+ */
+async function dryRuns(machine, db, header, assets, chainID, transactions) {
+  const answers = [];
+  for (const txHex of transactions) {
+    const transaction = Transaction.fromBytes(Buffer.from(txHex, 'hex'));
+    const context = eventQueue =>
+      new sm.TransactionContext({
+        eventQueue, logger, transaction, chainID, header, assets,
+        stateStore: new PrefixedStateReadWriter(new MemoryReadWriter(db)),
+        contextStore: new Map(),
+      });
+    const verified = await machine.verifyTransaction(context(new sm.EventQueue(0)), true);
+    if (verified.status === -1) {
+      answers.push({ result: -1, events: [], message: verified.error ? verified.error.message : '' });
+      continue;
+    }
+    const executeContext = context(new sm.EventQueue(header.height));
+    const result = await machine.executeTransaction(executeContext);
+    const events = executeContext.eventQueue.getEvents();
+    answers.push({ result, events: events.map(e => eventJSON(e, e.toObject().index)), message: '' });
+  }
+  return answers;
+}
+
 const dump = db =>
   [...db.entries.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, hex(v)]);
 
@@ -230,6 +259,7 @@ async function run(input) {
       executions,
       events: events.map(eventJSON),
       state: dump(db),
+      dryRuns: await dryRuns(machine, db, header, assets, chainID, block.transactions),
     });
   }
   return results;

@@ -53,6 +53,13 @@ def _height(params: Params, name: str = "height") -> int:
     return value
 
 
+def _flag(params: Params, name: str) -> bool:
+    value = params.get(name, False)
+    if not isinstance(value, bool):
+        raise RpcError(INVALID_PARAMS, f"Invalid parameters. {name} must be a boolean.")
+    return value
+
+
 def _transaction(params: Params) -> Transaction:
     data = _hex(params, "transaction")
     try:
@@ -234,9 +241,17 @@ class RpcMethods:
         return [tx.to_json() for tx in transactions]
 
     def dry_run_transaction(self, params: Params) -> dict[str, Any]:
-        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events."""
+        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events.
+
+        ``strict`` (default false: only the command's verification) and ``skipVerify`` (default
+        false) as in Klayr.
+        """
         transaction = _transaction(params)
-        outcome = self.engine.dry_run_transaction(transaction)
+        outcome = self.engine.dry_run_transaction(
+            transaction,
+            strict=_flag(params, "strict"),
+            skip_verify=_flag(params, "skipVerify"),
+        )
         response: dict[str, Any] = {
             "result": outcome.result,
             "events": [event.to_json() for event in outcome.events],

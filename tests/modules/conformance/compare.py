@@ -36,6 +36,14 @@ def first_difference(
         difference = _events_or_state(where, mine, theirs)
         if difference is not None:
             return difference
+        for i, (a, b) in enumerate(zip(mine["dryRuns"], theirs["dryRuns"], strict=True)):
+            if block["undecodable"][i]:
+                a, b = {**a, "message": ""}, {**b, "message": ""}  # codec wording differs
+            if a != b:
+                return (
+                    f"{where}, dry run after it of transaction {i} {_describe(transactions[i])}"
+                    f"\n  klayr_py: {a}\n  Klayr:    {b}"
+                )
     return None
 
 

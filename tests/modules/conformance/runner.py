@@ -162,9 +162,17 @@ def run_klayr_py(
                     "executions": executions,
                     "events": [_event_json(event) for event in events],
                     "state": _state(env),
+                    "dryRuns": [_dry_run(env, transaction) for transaction in transactions],
                 }
             )
     return oracle_input, records
+
+
+def _dry_run(env: BlockProcessingEnv, transaction: Transaction) -> Record:
+    """What ``txpool_dryRunTransaction`` (Klayr's defaults) answers on the committed state."""
+    outcome = env.dry_run(transaction)
+    events = [_event_json(event) for event in outcome.events]
+    return {"result": outcome.result, "events": events, "message": outcome.error}
 
 
 def _state(env: BlockProcessingEnv) -> list[list[str]]:
