@@ -146,8 +146,11 @@ registrations = st.builds(
 )
 oddities = st.builds(
     Intent,
-    kind=st.sampled_from(["unknown_module", "unknown_command", "malformed_params"]),
+    kind=st.sampled_from(
+        ["unknown_module", "unknown_command", "malformed_params", "invalid_params"]
+    ),
     raw_params=st.binary(max_size=40),
+    amount=st.integers(0, 3),
     **_common,
 )
 intents = st.one_of(transfers, transfers, transfers, registrations, oddities)
@@ -227,6 +230,17 @@ def _params(intent: Intent, sender: DevAccount, nonce: int) -> tuple[str, str, b
         return "token", "transfer", codec.encode(TRANSFER_PARAMS_SCHEMA, params)
     if intent.kind.startswith("register"):
         return "auth", "registerMultisignature", _registration(intent, sender, nonce)
+    if intent.kind == "invalid_params":  # decodable, but the schema refuses a length
+        lengths = {"tokenID": 8, "recipientAddress": 20}
+        field = "tokenID" if intent.amount % 2 else "recipientAddress"
+        lengths[field] += 1 if intent.amount % 4 >= 2 else -1
+        params = {
+            "tokenID": NATIVE.ljust(lengths["tokenID"], b"\0")[: lengths["tokenID"]],
+            "amount": intent.amount,
+            "recipientAddress": _recipients()[0].ljust(21, b"\0")[: lengths["recipientAddress"]],
+            "data": "",
+        }
+        return "token", "transfer", codec.encode(TRANSFER_PARAMS_SCHEMA, params)
     if intent.kind == "unknown_module":
         return "nft", "transfer", intent.raw_params
     if intent.kind == "unknown_command":
