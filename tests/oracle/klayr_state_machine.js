@@ -47,7 +47,71 @@ const { TokenModule } = require(`${dist}/modules/token`);
 const { FeeModule } = require(`${dist}/modules/fee`);
 const { ValidatorsModule } = require(`${dist}/modules/validators`);
 
+const { BaseModule } = require(`${dist}/modules/base_module`);
+const { BaseCommand } = require(`${dist}/modules/base_command`);
+
 const hex = b => Buffer.from(b).toString('hex');
+
+// The probe module of tests/modules/conformance/probe.py: calls token and fee methods as other
+// modules would.
+const probeParamsSchema = {
+  $id: '/conformance/probeParams',
+  type: 'object',
+  required: ['operation', 'tokenID', 'amount', 'address', 'module'],
+  properties: {
+    operation: { dataType: 'string', fieldNumber: 1 },
+    tokenID: { dataType: 'bytes', fieldNumber: 2 },
+    amount: { dataType: 'uint64', fieldNumber: 3 },
+    address: { dataType: 'bytes', fieldNumber: 4 },
+    module: { dataType: 'string', fieldNumber: 5 },
+  },
+};
+
+class ProbeCommand extends BaseCommand {
+  constructor(stores, events) {
+    super(stores, events);
+    this.schema = probeParamsSchema;
+  }
+
+  init(token, fee) {
+    this._token = token;
+    this._fee = fee;
+  }
+
+  async execute(context) {
+    const { params } = context;
+    const methodContext = context.getMethodContext();
+    const sender = context.transaction.senderAddress;
+    const { tokenID, amount } = params;
+    switch (params.operation) {
+      case 'lock': return this._token.lock(methodContext, sender, params.module, tokenID, amount);
+      case 'unlock': return this._token.unlock(methodContext, sender, params.module, tokenID, amount);
+      case 'burn': return this._token.burn(methodContext, sender, tokenID, amount);
+      case 'mint': return this._token.mint(methodContext, params.address, tokenID, amount);
+      case 'transfer':
+        return this._token.transfer(methodContext, sender, params.address, tokenID, amount);
+      case 'payFee': return this._fee.payFee(methodContext, amount);
+      case 'initializeToken': return this._token.initializeToken(methodContext, tokenID);
+      default: throw new Error(`unknown probe operation ${params.operation}`);
+    }
+  }
+}
+
+class ProbeModule extends BaseModule {
+  constructor() {
+    super();
+    this.probeCommand = new ProbeCommand(this.stores, this.events);
+    this.commands = [this.probeCommand];
+  }
+
+  addDependencies(token, fee) {
+    this.probeCommand.init(token, fee);
+  }
+
+  metadata() {
+    return { ...this.baseMetadata(), endpoints: [], assets: [] };
+  }
+}
 
 /** The committed state: hex key -> Buffer. */
 class MemoryStateDB {
@@ -183,8 +247,10 @@ async function run(input) {
   // As Klayr's Application.defaultApplication wires them.
   fee.addDependencies(token.method, noInteroperability);
   token.addDependencies(noInteroperability, fee.method);
+  const probe = new ProbeModule();
+  probe.addDependencies(token.method, fee.method);
   const machine = new StateMachine();
-  for (const mod of [auth, validators, token, fee]) machine.registerModule(mod);
+  for (const mod of [auth, validators, token, fee, probe]) machine.registerModule(mod);
   const genesisConfig = { chainID: input.chainID, blockTime: input.blockTime };
   await machine.init(logger, genesisConfig, input.moduleConfigs);
 

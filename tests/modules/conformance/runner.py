@@ -17,7 +17,10 @@ from klayr_py.chain import Transaction
 from klayr_py.errors import CodecError, KlayrError
 from klayr_py.modules import VerifyStatus
 from klayr_py.modules.base_store import compute_store_prefix
+from klayr_py.modules.fee import FeeModule
+from klayr_py.modules.token import TokenModule
 from klayr_py.testing import BlockProcessingEnv
+from tests.modules.conformance.probe import ProbeModule
 from tests.modules.conformance.scenario import (
     CHAIN_ID,
     MIN_FEE_PER_BYTE,
@@ -109,10 +112,15 @@ def run_klayr_py(
         "min_fee_per_byte": MIN_FEE_PER_BYTE,
         "module_configs": configs,
     }
-    with BlockProcessingEnv(**settings) as probe:  # only to learn its generator's address
-        generator = probe.validator.address if setup.generator_funded else None
+    with BlockProcessingEnv(**settings) as first:  # only to learn its generator's address
+        generator = first.validator.address if setup.generator_funded else None
     assets = {"auth": auth_genesis_asset(setup), "token": token_genesis_asset(setup, generator)}
-    env = BlockProcessingEnv(**settings, genesis_assets=assets)
+    probe = ProbeModule()
+    env = BlockProcessingEnv([probe], **settings, genesis_assets=assets)
+    machine = env.engine.state_machine
+    token, fee = machine.get_module("token"), machine.get_module("fee")
+    assert isinstance(token, TokenModule) and isinstance(fee, FeeModule)
+    probe.add_dependencies(token.method, fee.method)
     with env:
         state = _state(env)
         validators_entries = [entry for entry in state if entry[0].startswith(_VALIDATORS)]

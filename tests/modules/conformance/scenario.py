@@ -25,6 +25,7 @@ from klayr_py.modules.auth import (
 )
 from klayr_py.modules.token import GENESIS_TOKEN_STORE_SCHEMA, TRANSFER_PARAMS_SCHEMA
 from klayr_py.node.dev import DevAccount, dev_accounts
+from tests.modules.conformance.probe import OPERATIONS, PROBE_PARAMS_SCHEMA
 
 CHAIN_ID = bytes.fromhex("04000000")
 NATIVE = CHAIN_ID + bytes(4)
@@ -111,6 +112,8 @@ class Intent:
     data_length: int = 0
     signing: str = "single"
     raw_params: bytes = b""
+    operation: str = ""  # probe: which token or fee method
+    locking_module: str = ""  # probe: the module name lock and unlock use
 
 
 def _recipients() -> list[bytes]:
@@ -153,7 +156,17 @@ oddities = st.builds(
     amount=st.integers(0, 3),
     **_common,
 )
-intents = st.one_of(transfers, transfers, transfers, registrations, oddities)
+probes = st.builds(
+    Intent,
+    kind=st.just("probe"),
+    recipient=st.integers(0, len(SENDERS) + len(NEW_ACCOUNTS) - 1),
+    token=st.sampled_from(["native", "native", "foreign", "uninitialized"]),
+    amount=st.one_of(st.integers(0, 10**6), st.integers(BALANCE // 2, 2 * BALANCE)),
+    operation=st.sampled_from(OPERATIONS),
+    locking_module=st.sampled_from(["fee", "pos", "probe", "dpos"]),
+    **_common,
+)
+intents = st.one_of(transfers, transfers, transfers, registrations, oddities, probes)
 blocks = st.lists(st.lists(intents, min_size=1, max_size=6), min_size=1, max_size=4)
 scenarios = st.tuples(chain_setups, blocks)
 
@@ -241,6 +254,15 @@ def _params(intent: Intent, sender: DevAccount, nonce: int) -> tuple[str, str, b
             "data": "",
         }
         return "token", "transfer", codec.encode(TRANSFER_PARAMS_SCHEMA, params)
+    if intent.kind == "probe":
+        params = {
+            "operation": intent.operation,
+            "tokenID": TOKENS[intent.token],
+            "amount": intent.amount,
+            "address": _recipients()[intent.recipient],
+            "module": intent.locking_module,
+        }
+        return "probe", "probe", codec.encode(PROBE_PARAMS_SCHEMA, params)
     if intent.kind == "unknown_module":
         return "nft", "transfer", intent.raw_params
     if intent.kind == "unknown_command":
