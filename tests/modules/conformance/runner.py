@@ -1,16 +1,16 @@
 """Run one scenario through klayr_py and (in one Node.js process for many) through Klayr's modules.
 
-Both sides start from the same genesis state (klayr_py's, loaded into Klayr's in-memory state),
-see the same block headers and the same candidate transactions in the same order, and do what
-Klayr's generator does with each: verify it against the block's running state, execute it if it
-verified, leave it out if verification failed or execution was INVALID. Every outcome is
-recorded in one JSON-shaped form so the two records compare with ``==``.
+Both sides execute the same genesis block (klayr_py then hands over its validators' entries, which
+Klayr's four modules cannot write), see the same block headers and the same candidate
+transactions in the same order, and do what Klayr's generator does with each: verify it against
+the block's running state, execute it if it verified, leave it out if verification failed or
+execution was INVALID; after each block every candidate is dry-run on the committed state. Every
+outcome is recorded in one JSON-shaped form so the two records compare with ``==``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from klayr_py.chain import Transaction
@@ -32,7 +32,7 @@ from tests.modules.conformance.scenario import (
     sender_address,
     token_genesis_asset,
 )
-from tests.oracle.node import ORACLE_DIR, run_node
+from tests.oracle.node import run_node
 
 Record = dict[str, Any]
 BLOCK_TIME = 10
@@ -211,5 +211,3 @@ def run_klayr(inputs: list[Record]) -> list[list[Record]]:
     result: list[list[Record]] = run_node(script, inputs, timeout=600)
     return result
 
-
-HARNESS = Path(ORACLE_DIR) / "klayr_state_machine.js"

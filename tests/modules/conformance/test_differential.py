@@ -3,10 +3,12 @@
 Hypothesis draws blocks of signed transactions (transfers to existing and new accounts, in the
 native, a foreign and an uninitialised token; fees at every boundary of the minimum and the
 account-initialisation fee; nonces too low and too high; multisignature registrations and
-transactions signed by the group; unknown modules and commands; malformed params). Each block
-runs through klayr_py's generator and through Klayr's state machine with auth, validators, token
-and fee (tests/oracle/klayr_state_machine.js); every verification result, execution result,
-event and state entry must be equal. A failure prints the first difference with both values.
+transactions signed by the group; token and fee method calls through a probe module; unknown
+modules and commands; malformed and schema-breaking params) on a drawn chain configuration. Each
+block runs through klayr_py's generator and through Klayr's state machine with auth, validators,
+token, fee and the probe (tests/oracle/klayr_state_machine.js); the genesis block's events and
+state, every verification result, execution result, event, state entry and dry run must be
+equal. A failure prints the first difference with both values. See docs/conformance.md.
 """
 
 from __future__ import annotations
