@@ -100,6 +100,14 @@ class EventQueue:
                 event = replace(queued.event, index=len(self._events))
                 self._events.append(_Queued(event, False))
 
+    def discard_from(self, position: int) -> None:
+        """Drop every event from ``position`` on, ``no_revert`` ones too.
+
+        For a transaction the generator leaves out (INVALID): Klayr's generator drops that
+        transaction's whole event queue, so not even its error events reach the block.
+        """
+        del self._events[position:]
+
     def events(self) -> list[Event]:
         """The events so far, in order."""
         return [queued.event for queued in self._events]

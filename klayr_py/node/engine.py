@@ -233,9 +233,14 @@ class Engine:
             self.verifier.preverify(transactions)
         return [self.add_transaction(transaction) for transaction in transactions]
 
-    def dry_run_transaction(self, transaction: Transaction) -> DryRunResult:
-        """Verify and execute ``transaction`` on top of the committed state, keeping nothing."""
-        return self.reads.dry_run_transaction(transaction)
+    def dry_run_transaction(
+        self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
+    ) -> DryRunResult:
+        """Verify and execute ``transaction`` on top of the committed state, keeping nothing
+        (Klayr's ``txpool_dryRunTransaction``; see :meth:`ChainReader.dry_run_transaction`)."""
+        return self.reads.dry_run_transaction(
+            transaction, strict=strict, skip_verify=skip_verify
+        )
 
     def _account_nonce(self, address: bytes) -> int:
         if self.nonce_reader is None:

@@ -63,7 +63,7 @@ from klayr_py.state_machine.block_context import (
 )
 from klayr_py.state_machine.block_executor import BlockExecutionError
 from klayr_py.state_machine.endpoints import call_endpoint, list_endpoints
-from klayr_py.state_machine.state_machine import StateMachine
+from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
 
 __all__ = ["ABIHandler", "context_id_of"]
 
@@ -344,7 +344,12 @@ class ABIHandler:
             logger=self.logger,
         )
         result = self.state_machine.execute_transaction(ctx)
-        return ExecuteTransactionResponse(result, queue.events_from(start))
+        events = queue.events_from(start)
+        if result is TransactionExecutionResult.INVALID:
+            # Left out of the block: none of its events stay (no-revert ones included), so the
+            # next transaction's indices follow on, as in Klayr's generator.
+            queue.discard_from(start)
+        return ExecuteTransactionResponse(result, events)
 
     def after_transactions_execute(
         self, request: AfterTransactionsExecuteRequest

@@ -160,8 +160,10 @@ class BlockExecutor:
                         transaction, f"is not valid: {rejection_reason(verification)}"
                     )
                     continue
+                first_event = queue.count()
                 result = machine.execute_transaction(transaction_ctx)
                 if result is TransactionExecutionResult.INVALID:
+                    queue.discard_from(first_event)  # left out: none of its events stay
                     selector.rejected(transaction, "is invalid: a hook around its command raised")
                     continue
                 kept.append(transaction)

@@ -262,9 +262,14 @@ class BlockProcessingEnv:
         """Call a module endpoint by its Klayr name (``hello_getHello``)."""
         return self.engine.call_endpoint(endpoint, params or {})
 
-    def dry_run(self, transaction: Transaction) -> DryRunResult:
-        """Verify and execute ``transaction`` on the last block's state, keeping nothing."""
-        return self.engine.dry_run_transaction(transaction)
+    def dry_run(
+        self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
+    ) -> DryRunResult:
+        """Verify and execute ``transaction`` on the last block's state, keeping nothing (as
+        ``txpool_dryRunTransaction``: only the command's verification unless ``strict``)."""
+        return self.engine.dry_run_transaction(
+            transaction, strict=strict, skip_verify=skip_verify
+        )
 
     def balance(self, address: bytes) -> int:
         """Available native-token balance of ``address`` (needs the token module)."""

@@ -10,6 +10,8 @@ from klayr_py import codec
 from klayr_py.chain import Transaction
 from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.modules.token import TRANSFER_PARAMS_SCHEMA
+from klayr_py.node.rpc import RpcMethods
+from klayr_py.node.rpc.errors import RpcError
 from klayr_py.testing import BlockProcessingEnv
 
 
@@ -64,3 +66,25 @@ def test_bad_params_carry_klayrs_validator_prefix(env: BlockProcessingEnv) -> No
     assert _error(env, transaction) == (
         "Klayr validator found 1 error[s]:\nProperty '.recipientAddress' address length invalid"
     )
+
+
+def test_post_transaction_answers_with_klayrs_verification_message(
+    env: BlockProcessingEnv,
+) -> None:
+    # Klayr's txpool_postTransaction throws the ABI's errorMessage as it is.
+    methods = RpcMethods(env.engine, genesis_config={})
+    recipient = env.accounts[1].address
+    env.process_block([_transfer(env, 1, recipient)])
+    stale = _transfer(env, 1, recipient, nonce=0)
+    with pytest.raises(RpcError) as caught:
+        methods.call("txpool_postTransaction", {"transaction": stale.get_bytes().hex()})
+    assert caught.value.message == (
+        f"Transaction with id:{stale.id.hex()} nonce is lower than account nonce."
+    )
+    balance = env.balance(env.accounts[0].address)
+    too_much = _transfer(env, balance + 1, recipient)
+    with pytest.raises(RpcError) as caught:
+        methods.call("txpool_postTransaction", {"transaction": too_much.get_bytes().hex()})
+    address = get_klayr32_address_from_address(env.accounts[0].address)
+    expected = f"{address} balance {balance} is not sufficient for {balance + 1}."
+    assert caught.value.message == expected

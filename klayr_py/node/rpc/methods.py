@@ -18,6 +18,8 @@ from klayr_py.chain import Event, Transaction
 from klayr_py.chain import schemas as chain_schemas
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import CodecError, CryptoError, KlayrError, NotFoundError, ValidationError
+from klayr_py.modules import VerifyStatus
+from klayr_py.node.pool import AddResult
 from klayr_py.node.rpc.backend import RpcBackend
 from klayr_py.node.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
 from klayr_py.validator.formats import is_hex
@@ -47,6 +49,13 @@ def _height(params: Params, name: str = "height") -> int:
             INVALID_PARAMS,
             f"Invalid parameters. {name} must be an integer from 0 to {_MAX_HEIGHT}.",
         )
+    return value
+
+
+def _flag(params: Params, name: str) -> bool:
+    value = params.get(name, False)
+    if not isinstance(value, bool):
+        raise RpcError(INVALID_PARAMS, f"Invalid parameters. {name} must be a boolean.")
     return value
 
 
@@ -203,12 +212,23 @@ class RpcMethods:
             return {"transactionId": transaction.id.hex()}
         result = self.engine.add_transaction(transaction)
         if not result.accepted:
-            raise RpcError(
-                INVALID_PARAMS,
-                f"Transaction {transaction.id.hex()} was rejected ({result.reason}): "
-                f"{result.message}",
-            )
+            raise RpcError(INVALID_PARAMS, self._rejection_message(transaction, result))
         return {"transactionId": transaction.id.hex()}
+
+    def _rejection_message(self, transaction: Transaction, result: AddResult) -> str:
+        """A refused transaction's error text: the state machine's verification message when
+        verification fails it, else the pool's reason.
+
+        Klayr's ``txpool_postTransaction`` verifies before anything else and throws the ABI's
+        error message as it is, so that message wins whatever the pool's reason (a duplicate of
+        an included transaction is a nonce too low there). Verifying again happens only on this
+        refused path.
+        """
+        verification = self.reads.verify_transaction(transaction)
+        if verification.status is VerifyStatus.FAIL and verification.error is not None:
+            return str(verification.error)
+        identifier = transaction.id.hex()
+        return f"Transaction {identifier} was rejected ({result.reason}): {result.message}"
 
     def get_transactions_from_pool(self, params: Params) -> list[dict[str, Any]]:
         """Klayr's ``txpool_getTransactionsFromPool``, optionally for one ``address``."""
@@ -225,9 +245,17 @@ class RpcMethods:
         return [tx.to_json() for tx in transactions]
 
     def dry_run_transaction(self, params: Params) -> dict[str, Any]:
-        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events."""
+        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events.
+
+        ``strict`` (default false: only the command's verification) and ``skipVerify`` (default
+        false) as in Klayr.
+        """
         transaction = _transaction(params)
-        outcome = self.reads.dry_run_transaction(transaction)
+        outcome = self.reads.dry_run_transaction(
+            transaction,
+            strict=_flag(params, "strict"),
+            skip_verify=_flag(params, "skipVerify"),
+        )
         response: dict[str, Any] = {
             "result": outcome.result,
             "events": [event.to_json() for event in outcome.events],
