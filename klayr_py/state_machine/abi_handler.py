@@ -296,10 +296,6 @@ class ABIHandler:
         else:
             if request.header is None:
                 raise ABIError("verify_transaction without a context_id needs a header")
-            try:  # pool admission: the transaction's own shape first
-                transaction.validate()
-            except KlayrError as error:
-                return VerificationResult.fail(error)
             ctx = TransactionContext(
                 chain_id=self.chain_id,
                 state_store=self._committed_state(),

@@ -215,6 +215,12 @@ class KlayrAbciApp(AbciApplication):
             return abci.ResponseCheckTx(
                 code=TxCode.INVALID, log=f"transaction {transaction.id.hex()} is in the chain"
             )
+        try:  # the transaction's own shape, before the state machine sees it (as the pool does)
+            transaction.validate()
+        except KlayrError as error:
+            return abci.ResponseCheckTx(
+                code=TxCode.INVALID, log=f"transaction {transaction.id.hex()}: {error}"
+            )
         last = self.last_block().header
         verification = self.abi.verify_transaction(
             VerifyTransactionRequest(

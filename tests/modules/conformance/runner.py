@@ -195,7 +195,7 @@ def _undecodable(env: BlockProcessingEnv, transaction: Transaction) -> bool:
     except KlayrError:
         return False
     try:
-        command.values.decode_plain(transaction.params)
+        command.codec.decode_dict(transaction.params)
     except CodecError:
         return True
     return False
