@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 #[derive(Clone, Copy)]
-enum DataType {
+pub enum DataType {
     Uint32,
     Sint32,
     Uint64,
@@ -21,21 +21,21 @@ enum DataType {
     Text,
 }
 
-enum Kind {
+pub enum Kind {
     Scalar(DataType),
     Object(Object),
     Array(DataType),
     ObjectArray(Object),
 }
 
-struct Field {
-    name: Py<PyString>,
-    key: Vec<u8>,
-    kind: Kind,
+pub struct Field {
+    pub name: Py<PyString>,
+    pub key: Vec<u8>,
+    pub kind: Kind,
 }
 
-struct Object {
-    fields: Vec<Field>,
+pub struct Object {
+    pub fields: Vec<Field>,
 }
 
 /// Why the fast path stopped: the input is not plainly canonical (the Python decoder decides),
@@ -82,8 +82,8 @@ fn is_varint(data_type: DataType) -> bool {
 
 /// An object's program: a tuple of `(name, field_number, kind, data_type, nested)` in field
 /// number order; kind 0 scalar, 1 object, 2 array of scalars, 3 array of objects; data_type
-/// 0..6 = uint32, sint32, uint64, sint64, boolean, bytes, string (see `codec/_native.py`).
-fn parse_object(program: &Bound<'_, PyTuple>) -> PyResult<Object> {
+/// 0..6 = uint32, sint32, uint64, sint64, boolean, bytes, string (see `klayr_py/codec/_native_paths.py`).
+pub fn parse_object(program: &Bound<'_, PyTuple>) -> PyResult<Object> {
     let mut fields = Vec::with_capacity(program.len());
     for item in program.iter() {
         let (name, number, kind, code, nested): (Bound<PyString>, u64, u8, u8, Bound<PyAny>) =

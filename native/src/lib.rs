@@ -9,6 +9,7 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
 mod codec_decode;
+mod codec_encode;
 mod errors;
 mod hash;
 mod merkle;
@@ -108,5 +109,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(merkle_root, module)?)?;
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
     module.add_class::<codec_decode::Decoder>()?;
+    module.add_class::<codec_encode::Encoder>()?;
     Ok(())
 }
