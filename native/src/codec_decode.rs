@@ -72,7 +72,11 @@ fn data_type(code: u8) -> PyResult<DataType> {
         4 => DataType::Boolean,
         5 => DataType::Bytes,
         6 => DataType::Text,
-        _ => return Err(PyValueError::new_err(format!("unknown data type code {code}"))),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown data type code {code}"
+            )))
+        }
     })
 }
 
@@ -99,7 +103,11 @@ pub fn parse_object(program: &Bound<'_, PyTuple>) -> PyResult<Object> {
             3 => (Kind::ObjectArray(nested_object()?), 2),
             _ => return Err(PyValueError::new_err(format!("unknown field kind {kind}"))),
         };
-        fields.push(Field { name: name.unbind(), key: uvarint_bytes(number << 3 | wire_type), kind });
+        fields.push(Field {
+            name: name.unbind(),
+            key: uvarint_bytes(number << 3 | wire_type),
+            kind,
+        });
     }
     Ok(Object { fields })
 }
@@ -157,12 +165,20 @@ fn varint_value<'py>(
 ) -> Step<(Bound<'py, PyAny>, usize)> {
     Ok(match data_type {
         DataType::Uint32 | DataType::Uint64 => {
-            let max = if matches!(data_type, DataType::Uint32) { u64::from(u32::MAX) } else { u64::MAX };
+            let max = if matches!(data_type, DataType::Uint32) {
+                u64::from(u32::MAX)
+            } else {
+                u64::MAX
+            };
             let (value, next) = varint(data, at, end, max)?;
             (PyInt::new(py, value).into_any(), next)
         }
         DataType::Sint32 | DataType::Sint64 => {
-            let max = if matches!(data_type, DataType::Sint32) { u64::from(u32::MAX) } else { u64::MAX };
+            let max = if matches!(data_type, DataType::Sint32) {
+                u64::from(u32::MAX)
+            } else {
+                u64::MAX
+            };
             let (value, next) = varint(data, at, end, max)?;
             (PyInt::new(py, zigzag(value)).into_any(), next)
         }
@@ -193,7 +209,11 @@ fn delimited_value<'py>(
                 return Err(Stop::Irregular); // UTF-8 and NFC checks: the Python decoder's
             }
             // ASCII is valid UTF-8.
-            PyString::new(py, std::str::from_utf8(content).map_err(|_| Stop::Irregular)?).into_any()
+            PyString::new(
+                py,
+                std::str::from_utf8(content).map_err(|_| Stop::Irregular)?,
+            )
+            .into_any()
         }
         _ => return Err(Stop::Irregular),
     };
@@ -296,10 +316,17 @@ pub struct Decoder {
 impl Decoder {
     #[new]
     fn new(program: &Bound<'_, PyTuple>, fallback: Py<PyAny>) -> PyResult<Decoder> {
-        Ok(Decoder { root: parse_object(program)?, fallback })
+        Ok(Decoder {
+            root: parse_object(program)?,
+            fallback,
+        })
     }
 
-    fn __call__<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if let Ok(bytes) = data.downcast_exact::<PyBytes>() {
             let raw = bytes.as_bytes();
             match decode_object(py, &self.root, raw, 0, raw.len()) {
@@ -318,14 +345,29 @@ mod tests {
 
     #[test]
     fn varints_must_be_shortest_and_in_range() {
-        assert!(matches!(varint(&[0xac, 0x02], 0, 2, u64::MAX), Ok((300, 2))));
-        assert!(matches!(varint(&[0x81, 0x00], 0, 2, u64::MAX), Err(Stop::Irregular)));
-        assert!(matches!(varint(&[0xff, 0xff, 0xff, 0xff, 0x10], 0, 5, u64::from(u32::MAX)), Err(Stop::Irregular)));
-        assert!(matches!(varint(&[0x80], 0, 1, u64::MAX), Err(Stop::Irregular)));
+        assert!(matches!(
+            varint(&[0xac, 0x02], 0, 2, u64::MAX),
+            Ok((300, 2))
+        ));
+        assert!(matches!(
+            varint(&[0x81, 0x00], 0, 2, u64::MAX),
+            Err(Stop::Irregular)
+        ));
+        assert!(matches!(
+            varint(&[0xff, 0xff, 0xff, 0xff, 0x10], 0, 5, u64::from(u32::MAX)),
+            Err(Stop::Irregular)
+        ));
+        assert!(matches!(
+            varint(&[0x80], 0, 1, u64::MAX),
+            Err(Stop::Irregular)
+        ));
         let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
         assert!(matches!(varint(&max, 0, 10, u64::MAX), Ok((u64::MAX, 10))));
         let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
-        assert!(matches!(varint(&over, 0, 10, u64::MAX), Err(Stop::Irregular)));
+        assert!(matches!(
+            varint(&over, 0, 10, u64::MAX),
+            Err(Stop::Irregular)
+        ));
     }
 
     #[test]

@@ -42,7 +42,9 @@ fn put_delimited(out: &mut Vec<u8>, content: &[u8]) {
 /// The varint of an exact `int` (not `bool`, not a subclass) in the range of `data_type`.
 fn varint_of(value: &Bound<'_, PyAny>, data_type: DataType) -> Step<u64> {
     if let DataType::Boolean = data_type {
-        let flag = value.downcast_exact::<PyBool>().map_err(|_| Stop::Irregular)?;
+        let flag = value
+            .downcast_exact::<PyBool>()
+            .map_err(|_| Stop::Irregular)?;
         return Ok(u64::from(flag.is_true()));
     }
     if !value.is_exact_instance_of::<PyInt>() {
@@ -67,11 +69,15 @@ fn varint_of(value: &Bound<'_, PyAny>, data_type: DataType) -> Step<u64> {
 fn delimited_of(value: &Bound<'_, PyAny>, data_type: DataType) -> Step<Vec<u8>> {
     match data_type {
         DataType::Bytes => {
-            let bytes = value.downcast_exact::<PyBytes>().map_err(|_| Stop::Irregular)?;
+            let bytes = value
+                .downcast_exact::<PyBytes>()
+                .map_err(|_| Stop::Irregular)?;
             Ok(bytes.as_bytes().to_vec())
         }
         DataType::Text => {
-            let text = value.downcast_exact::<PyString>().map_err(|_| Stop::Irregular)?;
+            let text = value
+                .downcast_exact::<PyString>()
+                .map_err(|_| Stop::Irregular)?;
             let text = text.to_str().map_err(|_| Stop::Irregular)?;
             if !text.is_ascii() {
                 return Err(Stop::Irregular); // NFC checks: the Python encoder's
@@ -87,12 +93,16 @@ fn is_varint(data_type: DataType) -> bool {
 }
 
 fn exact_list<'a, 'py>(value: &'a Bound<'py, PyAny>) -> Step<&'a Bound<'py, PyList>> {
-    value.downcast_exact::<PyList>().map_err(|_| Stop::Irregular)
+    value
+        .downcast_exact::<PyList>()
+        .map_err(|_| Stop::Irregular)
 }
 
 fn encode_object(object: &Object, value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> Step<()> {
     let py = value.py();
-    let dict = value.downcast_exact::<PyDict>().map_err(|_| Stop::Irregular)?;
+    let dict = value
+        .downcast_exact::<PyDict>()
+        .map_err(|_| Stop::Irregular)?;
     for field in &object.fields {
         let item = dict
             .get_item(field.name.bind(py))
@@ -156,10 +166,17 @@ pub struct Encoder {
 impl Encoder {
     #[new]
     fn new(program: &Bound<'_, PyTuple>, fallback: Py<PyAny>) -> PyResult<Encoder> {
-        Ok(Encoder { root: parse_object(program)?, fallback })
+        Ok(Encoder {
+            root: parse_object(program)?,
+            fallback,
+        })
     }
 
-    fn __call__<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut out = Vec::new();
         match encode_object(&self.root, value, &mut out) {
             Ok(()) => Ok(PyBytes::new(py, &out).into_any()),

@@ -33,7 +33,9 @@ fn apply_changes<'py>(
     if key_length == 0 || page_height == 0 {
         return Err(errors::tree_error(
             py,
-            format!("key_length and page_height must be at least 1, got {key_length} and {page_height}"),
+            format!(
+                "key_length and page_height must be at least 1, got {key_length} and {page_height}"
+            ),
         ));
     }
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
