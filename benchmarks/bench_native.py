@@ -6,9 +6,10 @@ Run by hand (not in CI; needs the extension built):
 Inputs are shaped like a block of 1,000 createHello transactions: an event tree of 4,000 leaves
 (1,000 topics of 3 events and a topic shared by 1,000, 12-byte keys), 1,000 transaction IDs for
 the regular Merkle root, and 1,000 new 38-byte keys (with 1,000 updates of existing ones) into a
-state tree of ``--state-keys`` keys held in memory. Each round times every kernel once with each
-implementation, by this thread's CPU time; printed are the median and range over the rounds and
-the median of the per-round ratios.
+state tree of ``--state-keys`` keys held in memory; and 1,000 encodings and decodings of a
+transaction and of a block header (bench_codec.py's values) with each codec path. Each round
+times every kernel once with each implementation, by this thread's CPU time; printed are the
+median and range over the rounds and the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -21,11 +22,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
-from klayr_py import _native_loader
-from klayr_py.tree import EMPTY_HASH, InMemoryNodeStore, merkle_tree
-from klayr_py.tree import sparse_merkle_tree as smt
+from bench_codec import BLOCK_HEADER, TRANSACTION  # noqa: E402
+
+from klayr_py import _native_loader  # noqa: E402
+from klayr_py.chain.schemas import BLOCK_HEADER_SCHEMA, TRANSACTION_SCHEMA  # noqa: E402
+from klayr_py.codec import compile_schema  # noqa: E402
+from klayr_py.codec._codegen import generate  # noqa: E402
+from klayr_py.tree import EMPTY_HASH, InMemoryNodeStore, merkle_tree  # noqa: E402
+from klayr_py.tree import sparse_merkle_tree as smt  # noqa: E402
 
 
 def _sha(data: bytes) -> bytes:
@@ -93,7 +99,23 @@ def main() -> None:
             lambda: smt._py_apply_changes(store, root, changes, 38, 4),
         ),
     }
-    assert cases["event root (4,000 leaves)"][0]() == cases["event root (4,000 leaves)"][1]()
+    for label, schema, value in (
+        ("transaction", TRANSACTION_SCHEMA, TRANSACTION),
+        ("block header", BLOCK_HEADER_SCHEMA, BLOCK_HEADER),
+    ):
+        compiled = compile_schema(schema)
+        python_encode, python_decode = generate(compiled.spec)
+        data = python_encode(value)
+        cases[f"encode {label} x1,000"] = (
+            lambda e=compiled.encode, v=value: [e(v) for _ in range(1000)],
+            lambda e=python_encode, v=value: [e(v) for _ in range(1000)],
+        )
+        cases[f"decode {label} x1,000"] = (
+            lambda d=compiled.decode, b=data: [d(b) for _ in range(1000)],
+            lambda d=python_decode, b=data: [d(b) for _ in range(1000)],
+        )
+    for rust, python in cases.values():
+        assert rust() == python()
     times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in cases}
     for _ in range(args.rounds):
         for name, (rust, python) in cases.items():

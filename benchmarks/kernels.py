@@ -2,15 +2,19 @@
 
 ``KLAYR_PY_NO_NATIVE=1`` decides once, at import; a side-by-side benchmark needs both in one run
 (interleaved rounds share the machine's fast and slow periods), so this swaps the module-level
-names the tree code calls. For benchmarks only: the library never switches at run time.
+names the tree code calls and the encode/decode paths of every schema compiled so far. For
+benchmarks only: the library never switches at run time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from klayr_py import _native_loader
+from klayr_py.codec import compiled
+from klayr_py.codec._codegen import generate
 from klayr_py.tree import merkle_tree, root_builder, sparse_merkle_tree
 
 KERNELS = ("native", "python")
@@ -33,6 +37,22 @@ def native_available() -> bool:
     return _native_loader.native is not None
 
 
+_python_paths: dict[int, tuple[Any, Any]] = {}  # id(CompiledSchema) -> generated encode, decode
+
+
+def _swap_codec_paths(python: bool) -> list[tuple[Any, Any, Any]]:
+    """Give every compiled schema its generated Python paths (if ``python``); what to restore."""
+    saved = []
+    for schema in list(compiled._by_content.values()):
+        saved.append((schema, schema.encode, schema.decode))
+        if python:
+            paths = _python_paths.get(id(schema))
+            if paths is None:
+                paths = _python_paths[id(schema)] = generate(schema.spec)
+            schema.encode, schema.decode = paths
+    return saved
+
+
 @contextmanager
 def kernels(which: str) -> Iterator[None]:
     """Run the body on ``which`` kernels ("native": as imported; "python": the twins)."""
@@ -44,8 +64,11 @@ def kernels(which: str) -> Iterator[None]:
     if which == "python":
         for module, name, twin in _SWITCHED:
             setattr(module, name, twin)
+    saved_paths = _swap_codec_paths(which == "python")
     try:
         yield
     finally:
         for module, name, kernel in saved:
             setattr(module, name, kernel)
+        for schema, encode, decode in saved_paths:
+            schema.encode, schema.decode = encode, decode

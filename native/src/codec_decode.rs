@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 #[derive(Clone, Copy)]
-enum DataType {
+pub enum DataType {
     Uint32,
     Sint32,
     Uint64,
@@ -21,21 +21,21 @@ enum DataType {
     Text,
 }
 
-enum Kind {
+pub enum Kind {
     Scalar(DataType),
     Object(Object),
     Array(DataType),
     ObjectArray(Object),
 }
 
-struct Field {
-    name: Py<PyString>,
-    key: Vec<u8>,
-    kind: Kind,
+pub struct Field {
+    pub name: Py<PyString>,
+    pub key: Vec<u8>,
+    pub kind: Kind,
 }
 
-struct Object {
-    fields: Vec<Field>,
+pub struct Object {
+    pub fields: Vec<Field>,
 }
 
 /// Why the fast path stopped: the input is not plainly canonical (the Python decoder decides),
@@ -72,7 +72,11 @@ fn data_type(code: u8) -> PyResult<DataType> {
         4 => DataType::Boolean,
         5 => DataType::Bytes,
         6 => DataType::Text,
-        _ => return Err(PyValueError::new_err(format!("unknown data type code {code}"))),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "unknown data type code {code}"
+            )))
+        }
     })
 }
 
@@ -82,8 +86,8 @@ fn is_varint(data_type: DataType) -> bool {
 
 /// An object's program: a tuple of `(name, field_number, kind, data_type, nested)` in field
 /// number order; kind 0 scalar, 1 object, 2 array of scalars, 3 array of objects; data_type
-/// 0..6 = uint32, sint32, uint64, sint64, boolean, bytes, string (see `codec/_native.py`).
-fn parse_object(program: &Bound<'_, PyTuple>) -> PyResult<Object> {
+/// 0..6 = uint32, sint32, uint64, sint64, boolean, bytes, string (see `klayr_py/codec/_native_paths.py`).
+pub fn parse_object(program: &Bound<'_, PyTuple>) -> PyResult<Object> {
     let mut fields = Vec::with_capacity(program.len());
     for item in program.iter() {
         let (name, number, kind, code, nested): (Bound<PyString>, u64, u8, u8, Bound<PyAny>) =
@@ -99,7 +103,11 @@ fn parse_object(program: &Bound<'_, PyTuple>) -> PyResult<Object> {
             3 => (Kind::ObjectArray(nested_object()?), 2),
             _ => return Err(PyValueError::new_err(format!("unknown field kind {kind}"))),
         };
-        fields.push(Field { name: name.unbind(), key: uvarint_bytes(number << 3 | wire_type), kind });
+        fields.push(Field {
+            name: name.unbind(),
+            key: uvarint_bytes(number << 3 | wire_type),
+            kind,
+        });
     }
     Ok(Object { fields })
 }
@@ -157,12 +165,20 @@ fn varint_value<'py>(
 ) -> Step<(Bound<'py, PyAny>, usize)> {
     Ok(match data_type {
         DataType::Uint32 | DataType::Uint64 => {
-            let max = if matches!(data_type, DataType::Uint32) { u64::from(u32::MAX) } else { u64::MAX };
+            let max = if matches!(data_type, DataType::Uint32) {
+                u64::from(u32::MAX)
+            } else {
+                u64::MAX
+            };
             let (value, next) = varint(data, at, end, max)?;
             (PyInt::new(py, value).into_any(), next)
         }
         DataType::Sint32 | DataType::Sint64 => {
-            let max = if matches!(data_type, DataType::Sint32) { u64::from(u32::MAX) } else { u64::MAX };
+            let max = if matches!(data_type, DataType::Sint32) {
+                u64::from(u32::MAX)
+            } else {
+                u64::MAX
+            };
             let (value, next) = varint(data, at, end, max)?;
             (PyInt::new(py, zigzag(value)).into_any(), next)
         }
@@ -193,7 +209,11 @@ fn delimited_value<'py>(
                 return Err(Stop::Irregular); // UTF-8 and NFC checks: the Python decoder's
             }
             // ASCII is valid UTF-8.
-            PyString::new(py, std::str::from_utf8(content).map_err(|_| Stop::Irregular)?).into_any()
+            PyString::new(
+                py,
+                std::str::from_utf8(content).map_err(|_| Stop::Irregular)?,
+            )
+            .into_any()
         }
         _ => return Err(Stop::Irregular),
     };
@@ -296,10 +316,17 @@ pub struct Decoder {
 impl Decoder {
     #[new]
     fn new(program: &Bound<'_, PyTuple>, fallback: Py<PyAny>) -> PyResult<Decoder> {
-        Ok(Decoder { root: parse_object(program)?, fallback })
+        Ok(Decoder {
+            root: parse_object(program)?,
+            fallback,
+        })
     }
 
-    fn __call__<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if let Ok(bytes) = data.downcast_exact::<PyBytes>() {
             let raw = bytes.as_bytes();
             match decode_object(py, &self.root, raw, 0, raw.len()) {
@@ -318,14 +345,29 @@ mod tests {
 
     #[test]
     fn varints_must_be_shortest_and_in_range() {
-        assert!(matches!(varint(&[0xac, 0x02], 0, 2, u64::MAX), Ok((300, 2))));
-        assert!(matches!(varint(&[0x81, 0x00], 0, 2, u64::MAX), Err(Stop::Irregular)));
-        assert!(matches!(varint(&[0xff, 0xff, 0xff, 0xff, 0x10], 0, 5, u64::from(u32::MAX)), Err(Stop::Irregular)));
-        assert!(matches!(varint(&[0x80], 0, 1, u64::MAX), Err(Stop::Irregular)));
+        assert!(matches!(
+            varint(&[0xac, 0x02], 0, 2, u64::MAX),
+            Ok((300, 2))
+        ));
+        assert!(matches!(
+            varint(&[0x81, 0x00], 0, 2, u64::MAX),
+            Err(Stop::Irregular)
+        ));
+        assert!(matches!(
+            varint(&[0xff, 0xff, 0xff, 0xff, 0x10], 0, 5, u64::from(u32::MAX)),
+            Err(Stop::Irregular)
+        ));
+        assert!(matches!(
+            varint(&[0x80], 0, 1, u64::MAX),
+            Err(Stop::Irregular)
+        ));
         let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
         assert!(matches!(varint(&max, 0, 10, u64::MAX), Ok((u64::MAX, 10))));
         let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
-        assert!(matches!(varint(&over, 0, 10, u64::MAX), Err(Stop::Irregular)));
+        assert!(matches!(
+            varint(&over, 0, 10, u64::MAX),
+            Err(Stop::Irregular)
+        ));
     }
 
     #[test]

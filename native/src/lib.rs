@@ -9,6 +9,7 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::PyBytes;
 
 mod codec_decode;
+mod codec_encode;
 mod errors;
 mod hash;
 mod merkle;
@@ -32,7 +33,9 @@ fn apply_changes<'py>(
     if key_length == 0 || page_height == 0 {
         return Err(errors::tree_error(
             py,
-            format!("key_length and page_height must be at least 1, got {key_length} and {page_height}"),
+            format!(
+                "key_length and page_height must be at least 1, got {key_length} and {page_height}"
+            ),
         ));
     }
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -108,5 +111,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(merkle_root, module)?)?;
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
     module.add_class::<codec_decode::Decoder>()?;
+    module.add_class::<codec_encode::Encoder>()?;
     Ok(())
 }

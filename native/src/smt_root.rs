@@ -79,7 +79,9 @@ pub fn check_sorted<K: AsRef<[u8]>>(
     key_length: usize,
 ) -> Result<(), KernelError> {
     if keys.is_empty() {
-        return Err(KernelError::Tree("a sorted root needs at least one key".into()));
+        return Err(KernelError::Tree(
+            "a sorted root needs at least one key".into(),
+        ));
     }
     if keys.len() != value_count {
         return Err(KernelError::Tree(format!(

@@ -37,7 +37,11 @@ struct Node {
 
 impl Node {
     fn empty() -> Node {
-        Node { kind: Kind::Empty, hash: EMPTY_HASH, frag: Vec::new() }
+        Node {
+            kind: Kind::Empty,
+            hash: EMPTY_HASH,
+            frag: Vec::new(),
+        }
     }
 }
 
@@ -117,7 +121,8 @@ impl<'a, 'py> Update<'a, 'py> {
     }
 
     fn put(&self, key: &[u8], value: &[u8]) -> PyResult<()> {
-        self.set.call1((PyBytes::new(self.py, key), PyBytes::new(self.py, value)))?;
+        self.set
+            .call1((PyBytes::new(self.py, key), PyBytes::new(self.py, value)))?;
         Ok(())
     }
 
@@ -134,7 +139,10 @@ impl<'a, 'py> Update<'a, 'py> {
         if page[..page.len().min(32)] != *node_hash {
             return Err(tree_error(
                 self.py,
-                format!("tree page {} does not start with its own node", hex(node_hash)),
+                format!(
+                    "tree page {} does not start with its own node",
+                    hex(node_hash)
+                ),
             ));
         }
         if page.len() < 32 {
@@ -164,7 +172,11 @@ impl<'a, 'py> Update<'a, 'py> {
         let hash = sha256(&[BRANCH_PREFIX, left, right]);
         if level < self.deepest {
             let frag = concat(&[&hash, &BRANCH_HEAD, left, right, left_frag, right_frag]);
-            return Ok(Node { kind: Kind::Branch, hash, frag });
+            return Ok(Node {
+                kind: Kind::Branch,
+                hash,
+                frag,
+            });
         }
         if left_new && *left != EMPTY_HASH {
             self.put(left, left_frag)?;
@@ -172,7 +184,11 @@ impl<'a, 'py> Update<'a, 'py> {
         if right_new && *right != EMPTY_HASH {
             self.put(right, right_frag)?;
         }
-        Ok(Node { kind: Kind::Branch, hash, frag: concat(&[&hash, &BRANCH_HEAD, left, right]) })
+        Ok(Node {
+            kind: Kind::Branch,
+            hash,
+            frag: concat(&[&hash, &BRANCH_HEAD, left, right]),
+        })
     }
 
     /// The entry of `node` if it is a leaf, else None (reads its page if needed).
@@ -180,16 +196,30 @@ impl<'a, 'py> Update<'a, 'py> {
         match node.kind {
             Kind::Leaf => Ok(Some(node.frag.clone())),
             Kind::Unknown => {
-                let entry =
-                    if node.frag.is_empty() { self.read_page(&node.hash)? } else { node.frag.clone() };
-                Ok(if self.byte_at(&entry, 36)? == 0 { Some(entry) } else { None })
+                let entry = if node.frag.is_empty() {
+                    self.read_page(&node.hash)?
+                } else {
+                    node.frag.clone()
+                };
+                Ok(if self.byte_at(&entry, 36)? == 0 {
+                    Some(entry)
+                } else {
+                    None
+                })
             }
             Kind::Empty | Kind::Branch => Ok(None),
         }
     }
 
     /// The parent of two subtrees, keeping the tree compact (a lone leaf moves up).
-    fn join(&self, left: Node, left_new: bool, right: Node, right_new: bool, level: usize) -> PyResult<Node> {
+    fn join(
+        &self,
+        left: Node,
+        left_new: bool,
+        right: Node,
+        right_new: bool,
+        level: usize,
+    ) -> PyResult<Node> {
         let lone = if left.hash == EMPTY_HASH {
             if right.hash == EMPTY_HASH {
                 return Ok(Node::empty());
@@ -202,10 +232,22 @@ impl<'a, 'py> Update<'a, 'py> {
         };
         if let Some(only) = lone {
             if let Some(entry) = self.leaf_entry(only)? {
-                return Ok(Node { kind: Kind::Leaf, hash: only.hash, frag: entry });
+                return Ok(Node {
+                    kind: Kind::Leaf,
+                    hash: only.hash,
+                    frag: entry,
+                });
             }
         }
-        self.branch(&left.hash, &left.frag, left_new, &right.hash, &right.frag, right_new, level)
+        self.branch(
+            &left.hash,
+            &left.frag,
+            left_new,
+            &right.hash,
+            &right.frag,
+            right_new,
+            level,
+        )
     }
 
     /// The subtree at `depth` made of changes `lo..hi` and, if given, an existing leaf (key,
@@ -217,11 +259,19 @@ impl<'a, 'py> Update<'a, 'py> {
         depth: usize,
         leaf: Option<(&[u8], Hash, &[u8])>,
     ) -> PyResult<Node> {
-        let leaf = leaf.filter(|(key, _, _)| self.keys[lo..hi].binary_search_by(|k| k.as_slice().cmp(key)).is_err());
+        let leaf = leaf.filter(|(key, _, _)| {
+            self.keys[lo..hi]
+                .binary_search_by(|k| k.as_slice().cmp(key))
+                .is_err()
+        });
         let count = hi - lo;
         if count == 0 {
             return Ok(match leaf {
-                Some((_, hash, entry)) => Node { kind: Kind::Leaf, hash, frag: entry.to_vec() },
+                Some((_, hash, entry)) => Node {
+                    kind: Kind::Leaf,
+                    hash,
+                    frag: entry.to_vec(),
+                },
                 None => Node::empty(),
             });
         }
@@ -235,14 +285,27 @@ impl<'a, 'py> Update<'a, 'py> {
                     let key = &self.keys[lo];
                     let hash = sha256(&[LEAF_PREFIX, key, value]);
                     let size = u32::try_from(key.len() + value.len() + 1)
-                        .map_err(|_| tree_error(self.py, format!("the value of key {} is too long", hex(key))))?
+                        .map_err(|_| {
+                            tree_error(
+                                self.py,
+                                format!("the value of key {} is too long", hex(key)),
+                            )
+                        })?
                         .to_be_bytes();
                     let frag = concat(&[&hash, &size, &[0], key, value]);
-                    return Ok(Node { kind: Kind::Leaf, hash, frag });
+                    return Ok(Node {
+                        kind: Kind::Leaf,
+                        hash,
+                        frag,
+                    });
                 }
                 Some((_, hash, entry)) if self.values[lo].is_empty() => {
                     // Deleting a key that is not there.
-                    return Ok(Node { kind: Kind::Leaf, hash, frag: entry.to_vec() });
+                    return Ok(Node {
+                        kind: Kind::Leaf,
+                        hash,
+                        frag: entry.to_vec(),
+                    });
                 }
                 Some(_) => {}
             }
@@ -250,10 +313,14 @@ impl<'a, 'py> Update<'a, 'py> {
         self.check_depth(depth)?;
         let mid = self.middle(lo, hi, depth);
         let (left, right) = match leaf {
-            Some((key, _, _)) if bit(key, depth) => {
-                (self.build(lo, mid, depth + 1, None)?, self.build(mid, hi, depth + 1, leaf)?)
-            }
-            _ => (self.build(lo, mid, depth + 1, leaf)?, self.build(mid, hi, depth + 1, None)?),
+            Some((key, _, _)) if bit(key, depth) => (
+                self.build(lo, mid, depth + 1, None)?,
+                self.build(mid, hi, depth + 1, leaf)?,
+            ),
+            _ => (
+                self.build(lo, mid, depth + 1, leaf)?,
+                self.build(mid, hi, depth + 1, None)?,
+            ),
         };
         // Everything below is new or moved: at a page boundary, (re)write it.
         self.join(left, true, right, true, depth % self.page_height)
@@ -261,7 +328,13 @@ impl<'a, 'py> Update<'a, 'py> {
 
     /// Where the entry of `right` (a right child) begins: after the left sibling's subtree
     /// starting at `start`, stepping over entries by their lengths.
-    fn after_subtree(&self, page: &[u8], mut start: usize, right: &Hash, end: usize) -> PyResult<usize> {
+    fn after_subtree(
+        &self,
+        page: &[u8],
+        mut start: usize,
+        right: &Hash,
+        end: usize,
+    ) -> PyResult<usize> {
         while page.get(start..start + 32) != Some(right.as_slice()) {
             start += if self.byte_at(page, start + 36)? == 1 {
                 101
@@ -312,9 +385,17 @@ impl<'a, 'py> Update<'a, 'py> {
                 let bottom = self.build(i, i + 1, depth, Some((leaf_key, node_hash, entry)))?;
                 if bottom.hash == node_hash {
                     // The same value again: nothing changes.
-                    let kind = if path.is_empty() { Kind::Leaf } else { Kind::Branch };
+                    let kind = if path.is_empty() {
+                        Kind::Leaf
+                    } else {
+                        Kind::Branch
+                    };
                     let frag = self.slice(top_page, top_start, top_end)?.to_vec();
-                    return Ok(Node { kind, hash: top_hash, frag });
+                    return Ok(Node {
+                        kind,
+                        hash: top_hash,
+                        frag,
+                    });
                 }
                 break bottom;
             }
@@ -327,7 +408,11 @@ impl<'a, 'py> Update<'a, 'py> {
             let (child, sibling) = if side { (right, left) } else { (left, right) };
             let first = start + 101;
             if child == EMPTY_HASH {
-                let rest = if level < self.deepest { self.slice(&page, first, end)?.to_vec() } else { Vec::new() };
+                let rest = if level < self.deepest {
+                    self.slice(&page, first, end)?.to_vec()
+                } else {
+                    Vec::new()
+                };
                 path.push((level, side, sibling, rest));
                 break self.build(i, i + 1, depth, None)?;
             }
@@ -338,10 +423,20 @@ impl<'a, 'py> Update<'a, 'py> {
             } else {
                 let split = self.after_subtree(&page, first, &right, end)?;
                 if side {
-                    path.push((level, true, sibling, self.slice(&page, first, split)?.to_vec()));
+                    path.push((
+                        level,
+                        true,
+                        sibling,
+                        self.slice(&page, first, split)?.to_vec(),
+                    ));
                     start = split;
                 } else {
-                    path.push((level, false, sibling, self.slice(&page, split, end)?.to_vec()));
+                    path.push((
+                        level,
+                        false,
+                        sibling,
+                        self.slice(&page, split, end)?.to_vec(),
+                    ));
                     end = split;
                     start = first;
                 }
@@ -352,14 +447,25 @@ impl<'a, 'py> Update<'a, 'py> {
                 end = page.len();
             }
         };
-        let Node { kind, hash: mut current, mut frag } = bottom;
+        let Node {
+            kind,
+            hash: mut current,
+            mut frag,
+        } = bottom;
         let climbed = !path.is_empty();
         for (level, side, sibling, sibling_frag) in path.into_iter().rev() {
-            let (left, right) = if side { (&sibling, &current) } else { (&current, &sibling) };
+            let (left, right) = if side {
+                (&sibling, &current)
+            } else {
+                (&current, &sibling)
+            };
             let hash = sha256(&[BRANCH_PREFIX, left, right]);
             if level < self.deepest {
-                let (first_frag, second_frag) =
-                    if side { (&sibling_frag, &frag) } else { (&frag, &sibling_frag) };
+                let (first_frag, second_frag) = if side {
+                    (&sibling_frag, &frag)
+                } else {
+                    (&frag, &sibling_frag)
+                };
                 frag = concat(&[&hash, &BRANCH_HEAD, left, right, first_frag, second_frag]);
             } else {
                 self.put(&current, &frag)?; // new, and the top of a page
@@ -367,7 +473,11 @@ impl<'a, 'py> Update<'a, 'py> {
             }
             current = hash;
         }
-        Ok(Node { kind: if climbed { Kind::Branch } else { kind }, hash: current, frag })
+        Ok(Node {
+            kind: if climbed { Kind::Branch } else { kind },
+            hash: current,
+            frag,
+        })
     }
 
     /// Apply changes `lo..hi` to the stored subtree `node_hash` at `depth`, whose subtree is
@@ -397,7 +507,11 @@ impl<'a, 'py> Update<'a, 'py> {
         let mid = self.middle(lo, hi, depth);
         let level = depth % self.page_height;
         let depth = depth + 1;
-        let unknown = |hash: Hash, frag: &[u8]| Node { kind: Kind::Unknown, hash, frag: frag.to_vec() };
+        let unknown = |hash: Hash, frag: &[u8]| Node {
+            kind: Kind::Unknown,
+            hash,
+            frag: frag.to_vec(),
+        };
         let (left_node, right_node) = if level < self.deepest {
             // The children are in this page: the left one right after this entry, the right
             // one after the left one's subtree.
@@ -415,14 +529,22 @@ impl<'a, 'py> Update<'a, 'py> {
                 };
                 (left_node, right_node)
             } else {
-                let split = if right != EMPTY_HASH { self.after_subtree(page, child, &right, end)? } else { end };
+                let split = if right != EMPTY_HASH {
+                    self.after_subtree(page, child, &right, end)?
+                } else {
+                    end
+                };
                 let left_node = if mid > lo {
                     self.walk(left, page, child, split, lo, mid, depth)?
                 } else {
                     unknown(left, self.slice(page, child, split)?)
                 };
                 let right_node = if right == EMPTY_HASH {
-                    if hi > mid { self.build(mid, hi, depth, None)? } else { unknown(EMPTY_HASH, &[]) }
+                    if hi > mid {
+                        self.build(mid, hi, depth, None)?
+                    } else {
+                        unknown(EMPTY_HASH, &[])
+                    }
                 } else if hi > mid {
                     self.walk(right, page, split, end, mid, hi, depth)?
                 } else {
@@ -453,9 +575,19 @@ impl<'a, 'py> Update<'a, 'py> {
         let (new_left, new_right) = (left_node.hash, right_node.hash);
         if new_left == left && new_right == right {
             let frag = self.slice(page, start, end)?.to_vec();
-            return Ok(Node { kind: Kind::Branch, hash: node_hash, frag });
+            return Ok(Node {
+                kind: Kind::Branch,
+                hash: node_hash,
+                frag,
+            });
         }
-        self.join(left_node, new_left != left, right_node, new_right != right, level)
+        self.join(
+            left_node,
+            new_left != left,
+            right_node,
+            new_right != right,
+            level,
+        )
     }
 
     /// The new root after applying every change to `root`; new pages written to the store.
