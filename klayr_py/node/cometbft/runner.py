@@ -82,6 +82,7 @@ class CometBFTNode:
         self.logger = logging.getLogger("klayr_py.cometbft")
         self.abci_app: KlayrAbciApp | None = None
         self.backend: CometBFTBackend | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._process: asyncio.subprocess.Process | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
@@ -106,6 +107,8 @@ class CometBFTNode:
             await self._wait(self._process, stopping)
         finally:
             log.close()
+            if self._session is not None:
+                await self._session.close()
             if rpc is not None:
                 await rpc.stop()
             await server.close()
@@ -140,10 +143,11 @@ class CometBFTNode:
         url = "http://" + laddr.removeprefix("tcp://")
 
         async def broadcast(tx: bytes) -> None:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.get(f"{url}/broadcast_tx_async", params={"tx": "0x" + tx.hex()}) as reply,
-            ):
+            if self._session is None:  # one connection pool for every transaction
+                self._session = aiohttp.ClientSession()
+            async with self._session.get(
+                f"{url}/broadcast_tx_async", params={"tx": "0x" + tx.hex()}
+            ) as reply:
                 body = await reply.json()
                 if "error" in body:
                     raise KlayrError(str(body["error"]))
