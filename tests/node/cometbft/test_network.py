@@ -4,6 +4,7 @@ and the faults BFT tolerates (one of four killed) and does not (two of four)."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,8 +79,18 @@ def test_bad_transactions_are_refused_with_a_reason(network: Network, tmp_path: 
     )
     stale = network.broadcast(1, _hello_tx(tmp_path, 0, "nonce already used"))
     assert stale["code"] == TxCode.INVALID and stale["log"]
+    # A malformed ABCI message on the node's ABCI port: refused, logged, the node carries on.
+    argv = network.spec["nodes"][1]["start"]
+    abci_port = int(argv[argv.index("--abci-port") + 1])
+    with socket.create_connection(("127.0.0.1", abci_port), timeout=5) as sock:
+        sock.sendall(b"\x04\xff\xff\xff\xff")  # a complete frame that is no Request
+        assert b"not an ABCI Request" in sock.recv(4096)
+        sock.sendall(b"\xff" * 11)  # no varint: the server closes this connection
+        assert sock.recv(4096) == b""
     before = network.height(1)
     wait_until(lambda: network.height(1) >= before + 2, 30, "blocks after bad input")
+    log = (network.directory / "node-1.log").read_text()
+    assert "ABCI request rejected" in log and "not a varint" in log
 
 
 def test_klayr_rpc_posts_on_node_2_and_reads_on_node_4(network: Network, tmp_path: Path) -> None:
