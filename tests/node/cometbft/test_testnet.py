@@ -6,6 +6,7 @@ import base64
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from klayr_py.cli import cli
@@ -66,3 +67,20 @@ def test_testnet_refuses_a_directory_holding_a_network(
     result = CliRunner().invoke(cli, ["testnet", "--dir", str(directory)])
     assert result.exit_code == 1
     assert "already holds a network" in result.output
+
+
+def test_start_runs_a_validator_from_the_consensus_config_alone(
+    cometbft_binary: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = tmp_path / "net"
+    _testnet(directory)
+    calls: list[tuple[Path, int]] = []
+    monkeypatch.setattr(
+        "klayr_py.node.cometbft.runner.run_node",
+        lambda app, home, *, abci_port: calls.append((home, abci_port)),
+    )
+    config = directory / "node-1" / "config.json"
+    result = CliRunner().invoke(cli, ["start", "--config", str(config), "--app", str(HELLO_APP)])
+    assert result.exit_code == 0, result.output
+    assert calls == [((directory / "node-1" / "cometbft").resolve(), NodePorts.of(41000, 1).abci)]
+    assert json.loads(config.read_text())["consensus"]["engine"] == "cometbft"
