@@ -116,8 +116,8 @@ def _pipeline(
     engine = app.start()
     if engine.verifier is not None:
         engine.verifier.start()  # spawn the workers outside the timing
-    if engine.executor.event_root_worker is not None:
-        engine.executor.event_root_worker.start()
+    if engine.event_root_worker is not None:
+        engine.event_root_worker.start()
     start = time.perf_counter()
     results = engine.add_transactions(transactions)
     admitted = time.perf_counter()

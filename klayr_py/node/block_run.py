@@ -8,12 +8,10 @@ import differ only in the selector: import takes every transaction or refuses th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
-from klayr_py.modules import VerificationResult
 from klayr_py.state_machine.abi import (
     ABI,
     AfterTransactionsExecuteRequest,
@@ -23,7 +21,12 @@ from klayr_py.state_machine.abi import (
     VerifyAssetsRequest,
     VerifyTransactionRequest,
 )
-from klayr_py.state_machine.block_executor import BlockExecutionError, TransactionSelector
+from klayr_py.state_machine.block_executor import (
+    AllTransactions,
+    TransactionSelector,
+    rejection_reason,
+)
+from klayr_py.state_machine.block_executor import check_roots as check_header_roots
 from klayr_py.state_machine.contexts import NextValidators
 from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
 from klayr_py.state_machine.state_machine import TransactionExecutionResult
@@ -45,22 +48,6 @@ class BlockOutcome:
     transaction_root: bytes
     asset_root: bytes
     rejections: list[tuple[Transaction, str]] = field(default_factory=list)
-
-
-class AllTransactions:
-    """The selector of a block to import: every transaction, or the block is invalid."""
-
-    def __init__(self, transactions: Sequence[Transaction]) -> None:
-        self._transactions = transactions
-
-    def __iter__(self) -> Iterator[Transaction]:
-        return iter(self._transactions)
-
-    def accepted(self, transaction: Transaction) -> None:
-        """Nothing to track."""
-
-    def rejected(self, transaction: Transaction, reason: str) -> None:
-        raise BlockExecutionError(f"transaction {transaction.id.hex()} {reason}")
 
 
 def run_block(
@@ -89,7 +76,7 @@ def run_block(
     for transaction in selector:
         verification = abi.verify_transaction(VerifyTransactionRequest(transaction, context_id))
         if not verification.is_ok:
-            selector.rejected(transaction, f"is not valid: {_reason(verification)}")
+            selector.rejected(transaction, f"is not valid: {rejection_reason(verification)}")
             continue
         executed = abi.execute_transaction(
             ExecuteTransactionRequest(transaction, assets, context_id=context_id)
@@ -128,23 +115,10 @@ def run_block(
 
 def check_roots(header: BlockHeader, outcome: BlockOutcome) -> None:
     """Refuse a received header whose roots are not the executed ones, naming each."""
-    expected = {
-        "stateRoot": (header.state_root, outcome.state_root),
-        "eventRoot": (header.event_root, outcome.event_root),
-        "transactionRoot": (header.transaction_root, outcome.transaction_root),
-        "assetRoot": (header.asset_root, outcome.asset_root),
-    }
-    wrong = [name for name, (theirs, ours) in expected.items() if theirs != ours]
-    if wrong:
-        details = ", ".join(
-            f"{name} {expected[name][0].hex()} != computed {expected[name][1].hex()}"
-            for name in wrong
-        )
-        raise BlockExecutionError(f"block {header.height}: {details}")
-
-
-def _reason(verification: VerificationResult) -> str:
-    # PENDING carries no error (as in Klayr): its nonce is ahead of the account's.
-    if verification.error is not None:
-        return str(verification.error)
-    return f"verification status {verification.status.name}"
+    check_header_roots(
+        header,
+        state_root=outcome.state_root,
+        event_root=outcome.event_root,
+        transaction_root=outcome.transaction_root,
+        asset_root=outcome.asset_root,
+    )

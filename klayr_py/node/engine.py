@@ -11,6 +11,7 @@ and to the read side RPC uses (:mod:`~klayr_py.node.read_side`). Everything here
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -101,8 +102,16 @@ class Engine:
             config=pool_config,
             clock=clock,
         )
+        self.lock = threading.RLock()
+        """Held around each block (generation, import, revert) and each pool admission; the read
+        side holds it for state and pool reads, so they see the last committed block."""
         self.reads = ChainReader(
-            abi=self.abi, chain=self.chain, pool=self.pool, chain_id=chain_id, block_time=block_time
+            abi=self.abi,
+            chain=self.chain,
+            pool=self.pool,
+            chain_id=chain_id,
+            block_time=block_time,
+            lock=self.lock,
         )
         """The read side RPC, notifications and plugins use."""
         self.generator = BlockGenerator(
@@ -199,7 +208,7 @@ class Engine:
     def add_transaction(self, transaction: Transaction) -> AddResult:
         """Offer ``transaction`` to the pool; the result says whether it was kept and why not.
 
-        A write: call it from the driver's thread.
+        Holds the engine's lock: safe beside reads from other threads.
         """
         if self.storage.has_transaction(transaction.id):
             return AddResult(
@@ -207,7 +216,8 @@ class Engine:
                 RejectReason.DUPLICATE,
                 f"transaction {transaction.id.hex()} is already in the chain",
             )
-        result = self.pool.add(transaction)
+        with self.lock:
+            result = self.pool.add(transaction)
         if result.accepted:
             for listener in self.new_transaction_listeners:
                 listener(transaction)
@@ -239,18 +249,21 @@ class Engine:
     ) -> Block:
         """Forge, sign and commit the block of ``timestamp``'s slot (see
         :meth:`BlockGenerator.generate_block`)."""
-        return self.generator.generate_block(timestamp, key, selector)
+        with self.lock:
+            return self.generator.generate_block(timestamp, key, selector)
 
     def import_block(self, block: Block) -> None:
         """Verify a block produced elsewhere and commit it, or refuse it with nothing changed."""
-        self.importer.import_block(block)
+        with self.lock:
+            self.importer.import_block(block)
 
     def delete_last_block(self) -> Block:
         """Revert the last block: state, chain and validator set together, in one write.
 
         Its transactions go back to the pool when still valid. The genesis block stays.
         """
-        return self.chain.delete_last_block()
+        with self.lock:
+            return self.chain.delete_last_block()
 
     # -- endpoints ----------------------------------------------------------------------------
 

@@ -5,14 +5,12 @@ It reads the chain storage, the pool and the state machine (through the ABI's re
 context), never a driver's internals and never a block in progress.
 
 Thread safety, what it guarantees: every method may be called from a thread other than the
-driver's. Block records are immutable once committed and written in one atomic batch with the
-block's state, so a chain read sees a block entirely or not at all; state reads go through a
-fresh cache over the committed database, never the open execution context. Endpoint calls are
-serialized among themselves (they share one off-chain store). What it does NOT guarantee: a
-read that touches several keys (an endpoint reading two stores, ``get_blocks_between``) while
-the driver commits may see some keys before and some after that commit -- two adjacent
-committed blocks, never a partial block. Callers that need one block's exact view call from the
-driver's thread (as the single-node RPC server does today).
+driver's. State reads (``verify_transaction``, ``dry_run_transaction``, ``call_endpoint``) and
+pool reads hold the engine's lock, which block generation, import, revert and pool admission
+hold too: they see exactly the last committed block and pool, never a block in progress, and
+wait for a block being executed to finish. Chain reads take no lock: block records are immutable
+once committed and written in one atomic batch with the block's state, so they see a block
+entirely or not at all (``get_blocks_between`` racing a revert may miss the reverted block).
 """
 
 from __future__ import annotations
@@ -71,13 +69,15 @@ class ChainReader:
         pool: TransactionPool,
         chain_id: bytes,
         block_time: int,
+        lock: threading.RLock | None = None,
     ) -> None:
         self._abi = abi
         self._chain = chain
         self._pool = pool
         self.chain_id = chain_id
         self.block_time = block_time
-        self._endpoint_lock = threading.Lock()
+        self.lock = lock if lock is not None else threading.RLock()
+        """Held by every state or pool read, and by the engine around each block."""
         self._event_schemas: dict[tuple[str, str], dict[str, Any]] | None = None
         self._metadata: list[dict[str, Any]] | None = None
 
@@ -131,15 +131,18 @@ class ChainReader:
 
     def pool_size(self) -> int:
         """How many transactions wait in the pool."""
-        return len(self._pool)
+        with self.lock:
+            return len(self._pool)
 
     def pool_contains(self, transaction_id: bytes) -> bool:
         """Whether ``transaction_id`` waits in the pool."""
-        return self._pool.contains(transaction_id)
+        with self.lock:
+            return self._pool.contains(transaction_id)
 
     def pool_transactions(self) -> list[Transaction]:
         """Every pooled transaction."""
-        return list(self._pool.get_all())
+        with self.lock:
+            return list(self._pool.get_all())
 
     # -- state machine ------------------------------------------------------------------------
 
@@ -150,19 +153,22 @@ class ChainReader:
 
     def verify_transaction(self, transaction: Transaction) -> VerificationResult:
         """The state machine's read-only checks of ``transaction`` against committed state."""
-        request = VerifyTransactionRequest(transaction, header=self.next_header_info())
-        return self._abi.verify_transaction(request)
+        with self.lock:
+            request = VerifyTransactionRequest(transaction, header=self.next_header_info())
+            return self._abi.verify_transaction(request)
 
     def dry_run_transaction(self, transaction: Transaction) -> DryRunResult:
         """Verify and execute ``transaction`` on top of the committed state, keeping nothing."""
-        verification = self.verify_transaction(transaction)
-        if not verification.is_ok:
-            return DryRunResult(-1, [], str(verification.error))
-        chain = self._chain
-        header = draft_header(chain, chain.last_block.header.timestamp + self.block_time, bytes(20))
-        response = self._abi.execute_transaction(
-            ExecuteTransactionRequest(transaction, dry_run=True, header=header)
-        )
+        with self.lock:
+            verification = self.verify_transaction(transaction)
+            if not verification.is_ok:
+                return DryRunResult(-1, [], str(verification.error))
+            chain = self._chain
+            timestamp = chain.last_block.header.timestamp + self.block_time
+            header = draft_header(chain, timestamp, bytes(20))
+            response = self._abi.execute_transaction(
+                ExecuteTransactionRequest(transaction, dry_run=True, header=header)
+            )
         return DryRunResult(_CODES[response.result], response.events)
 
     def endpoint_names(self) -> list[str]:
@@ -178,7 +184,7 @@ class ChainReader:
         """Call a module endpoint by its Klayr name with JSON ``params``, over committed state."""
         last = self._chain.last_block.header
         request = QueryRequest(name, params, HeaderInfo(last.height, last.timestamp))
-        with self._endpoint_lock:
+        with self.lock:
             return self._abi.query(request).data
 
     def metadata(self) -> list[dict[str, Any]]:

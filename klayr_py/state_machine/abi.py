@@ -317,7 +317,8 @@ class MetadataResponse:
 class QueryRequest:
     """Call module endpoint ``method`` (Klayr name, ``hello_getHello``) with JSON ``params``.
 
-    ``header`` is what the endpoint context reports (default: the last committed height).
+    ``header`` is what the endpoint context reports (default: the last committed height with
+    timestamp 0, as the ABI does not keep block timestamps; drivers pass the last block's).
     """
 
     method: str

@@ -3,8 +3,9 @@
 One :class:`_ExecutionContext` at a time holds a block's header, its one event queue and its
 context store; the block's state changes live in the state store's cache until ``commit`` writes
 them (with the driver's batch) in one atomic write, or ``clear`` drops them. Read-only calls
-without a context use a scratch cache over the committed database, so they never see a block in
-progress.
+without a context read the state store itself between blocks (their reads stay cached for the
+next block) and a scratch cache over the committed database while a context is open, so they
+never see a block in progress. Dry runs always execute on a scratch cache.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from klayr_py.state_machine.block_context import (
     BlockContext,
     GenerationContext,
     GenesisBlockContext,
+    StateStoreLike,
     TransactionContext,
     WritableBlockAssets,
 )
@@ -184,6 +186,15 @@ class ABIHandler:
         context.pending = None  # the state is about to change: a dry-run root is stale
         return context
 
+    def _committed_state(self) -> StateStoreLike:
+        """What a read-only call outside the context reads: the state store itself between
+        blocks (it holds only committed reads, which the next block then finds cached), a
+        scratch view over the committed database while a context is open."""
+        state = self.state_store
+        if self._context is None and not state.has_changes:
+            return state
+        return state.committed_view()
+
     def _block_context(
         self, context: _ExecutionContext, assets: BlockAssets, transactions: Any = ()
     ) -> BlockContext:
@@ -291,7 +302,7 @@ class ABIHandler:
                 return VerificationResult.fail(error)
             ctx = TransactionContext(
                 chain_id=self.chain_id,
-                state_store=self.state_store.committed_view(),
+                state_store=self._committed_state(),
                 transaction=transaction,
                 header=request.header,
                 event_queue=EventQueue(request.header.height),
@@ -307,7 +318,7 @@ class ABIHandler:
             queue = EventQueue(request.header.height)
             ctx = TransactionContext(
                 chain_id=self.chain_id,
-                state_store=self.state_store.committed_view(),  # dropped after the call
+                state_store=self.state_store.committed_view(),  # its writes are dropped
                 transaction=request.transaction,
                 header=request.header,
                 event_queue=queue,
@@ -428,10 +439,6 @@ class ABIHandler:
         modules = [module.metadata().to_json(module.name) for module in self.state_machine.modules]
         return MetadataResponse(sorted(modules, key=lambda module: str(module["name"])))
 
-    def endpoint_names(self) -> list[str]:
-        """Every module endpoint :meth:`query` serves, by Klayr name."""
-        return sorted(self._endpoints)
-
     def query(self, request: QueryRequest) -> QueryResponse:
         """Call a module endpoint over the committed state (never the open context's)."""
         found = self._endpoints.get(request.method)
@@ -446,7 +453,7 @@ class ABIHandler:
                 module,
                 python_name,
                 request.params,
-                state_store=state.committed_view(),
+                state_store=self._committed_state(),
                 offchain_store=offchain,
                 chain_id=self.chain_id,
                 header=header,

@@ -61,7 +61,7 @@ class TransactionSelector(Protocol):
     def rejected(self, transaction: Transaction, reason: str) -> None: ...
 
 
-class _AllOrNothing:
+class AllTransactions:
     """The selector of a block to import: every transaction, or the block is invalid."""
 
     def __init__(self, transactions: Sequence[Transaction]) -> None:
@@ -123,7 +123,7 @@ class BlockExecutor:
         Transactions whose command raises stay in the block as FAIL; a transaction that fails
         verification, or whose before/after hooks raise (INVALID), invalidates the block.
         """
-        result, _ = self._run(header, assets, _AllOrNothing(transactions), "block")
+        result, _ = self._run(header, assets, AllTransactions(transactions), "block")
         return result
 
     def generate(
@@ -171,7 +171,9 @@ class BlockExecutor:
                 transaction_ctx = ctx.transaction_context(transaction)
                 verification = machine.verify_transaction(transaction_ctx)
                 if not verification.is_ok:
-                    selector.rejected(transaction, f"is not valid: {_reason(verification)}")
+                    selector.rejected(
+                        transaction, f"is not valid: {rejection_reason(verification)}"
+                    )
                     continue
                 result = machine.execute_transaction(transaction_ctx)
                 if result is TransactionExecutionResult.INVALID:
@@ -219,20 +221,17 @@ class BlockExecutor:
 
     def verify_roots(self, header: BlockHeader, result: BlockResult) -> None:
         """Compare an imported header's roots with the executed ones; discard on mismatch."""
-        expected = {
-            "stateRoot": (header.state_root, result.state_root),
-            "eventRoot": (header.event_root, result.event_root),
-            "transactionRoot": (header.transaction_root, result.transaction_root),
-            "assetRoot": (header.asset_root, result.asset_root),
-        }
-        wrong = [name for name, (theirs, ours) in expected.items() if theirs != ours]
-        if wrong:
-            self.state_store.discard()
-            details = ", ".join(
-                f"{name} {expected[name][0].hex()} != computed {expected[name][1].hex()}"
-                for name in wrong
+        try:
+            check_roots(
+                header,
+                state_root=result.state_root,
+                event_root=result.event_root,
+                transaction_root=result.transaction_root,
+                asset_root=result.asset_root,
             )
-            raise BlockExecutionError(f"block {header.height}: {details}")
+        except BlockExecutionError:
+            self.state_store.discard()
+            raise
 
     def commit(self, result: BlockResult, batch: WriteBatch | None = None) -> None:
         """Write the block's state (and whatever ``batch`` already holds) in one atomic write."""
@@ -279,7 +278,32 @@ class BlockExecutor:
         )
 
 
-def _reason(verification: VerificationResult) -> str:
+def check_roots(
+    header: BlockHeader,
+    *,
+    state_root: bytes,
+    event_root: bytes,
+    transaction_root: bytes,
+    asset_root: bytes,
+) -> None:
+    """Refuse a received header whose roots are not the executed ones, naming each."""
+    expected = {
+        "stateRoot": (header.state_root, state_root),
+        "eventRoot": (header.event_root, event_root),
+        "transactionRoot": (header.transaction_root, transaction_root),
+        "assetRoot": (header.asset_root, asset_root),
+    }
+    wrong = [name for name, (theirs, ours) in expected.items() if theirs != ours]
+    if wrong:
+        details = ", ".join(
+            f"{name} {expected[name][0].hex()} != computed {expected[name][1].hex()}"
+            for name in wrong
+        )
+        raise BlockExecutionError(f"block {header.height}: {details}")
+
+
+def rejection_reason(verification: VerificationResult) -> str:
+    """Why a transaction that did not verify is refused."""
     # PENDING carries no error (as in Klayr): its nonce is ahead of the account's.
     if verification.error is not None:
         return str(verification.error)

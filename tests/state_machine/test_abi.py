@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import pytest
+from hypothesis import given, settings
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction, compute_event_root
 from klayr_py.db import InMemoryDatabase
@@ -51,6 +52,7 @@ from .kv_module import (
     stored_state,
 )
 from .test_endpoints import EndpointKvModule
+from .test_properties import Op, blocks_strategy, genesis_strategy, to_transactions
 
 OK, FAIL = TransactionExecutionResult.OK, TransactionExecutionResult.FAIL
 
@@ -320,6 +322,10 @@ def test_an_invalid_transaction_fails_verification_without_raising() -> None:
     bad = set_entry(0, 0, b"a", params=b"\xff\xff")
     result = abi.verify_transaction(VerifyTransactionRequest(bad, header=HeaderInfo(1, 0)))
     assert not result.is_ok and result.error is not None
+    # Pool admission validates the transaction's shape first (a block's driver already did).
+    misnamed = set_entry(0, 0, b"a", module="not a name")
+    result = abi.verify_transaction(VerifyTransactionRequest(misnamed, header=HeaderInfo(1, 0)))
+    assert not result.is_ok and "Invalid module name" in str(result.error)
 
 
 def test_query_calls_endpoints_over_committed_state_and_metadata_is_sorted() -> None:
@@ -334,8 +340,10 @@ def test_query_calls_endpoints_over_committed_state_and_metadata_is_sorted() -> 
     with pytest.raises(NotFoundError, match="kv_missing"):
         abi.query(QueryRequest("kv_missing"))
     abi.clear(ClearRequest())
-    assert abi.endpoint_names() == ["kv_context", "kv_getEntry", "kv_tryEvent", "kv_tryWrite"]
-    assert [entry["name"] for entry in abi.get_metadata().modules] == ["kv"]
+    (metadata,) = abi.get_metadata().modules
+    assert metadata["name"] == "kv"
+    names = [endpoint["name"] for endpoint in metadata["endpoints"]]
+    assert sorted(names) == ["context", "getEntry", "tryEvent", "tryWrite"]
 
 
 def test_prove_proves_state_keys_under_the_committed_root() -> None:
@@ -354,3 +362,30 @@ def test_a_state_store_with_stray_changes_opens_no_context() -> None:
     chain.kv.stores.get(EntryStore).set(chain.state, b"x", {"value": 1})
     with pytest.raises(ExecutionContextError, match="changes made outside an execution context"):
         abi.init_state_machine(InitStateMachineRequest(header(1)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(genesis=genesis_strategy, blocks=blocks_strategy)
+def test_any_blocks_through_the_abi_match_the_executor_and_revert_exactly(
+    genesis: dict[bytes, int], blocks: list[list[Op]]
+) -> None:
+    abi, via_abi = abi_chain()
+    reference = KvChain(InMemoryDatabase())
+    assets = genesis_assets(sorted(genesis.items()))
+    assert drive_genesis(abi, assets).state_root == reference.genesis(assets).state_root
+    roots = [via_abi.state.state_root]
+    for height, transactions in enumerate(to_transactions(blocks), start=1):
+        driven = drive_block(abi, header(height), BlockAssets(), transactions)
+        expected = reference.block(transactions)
+        assert (driven.state_root, driven.events, driven.results) == (
+            expected.state_root,
+            expected.events,
+            expected.results,
+        )
+        roots.append(driven.state_root)
+    assert stored_state(via_abi.db) == stored_state(reference.db)
+    for height in range(len(blocks), 0, -1):  # revert block by block, through the ABI
+        ctx = abi.init_state_machine(InitStateMachineRequest(header(height))).context_id
+        assert abi.revert(RevertRequest(ctx, roots[height])).state_root == roots[height - 1]
+        abi.clear(ClearRequest())
+    assert via_abi.state.height == 0 and via_abi.state.state_root == roots[0]
