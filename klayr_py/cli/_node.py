@@ -87,9 +87,13 @@ def _rpc_overrides(
 @click.option(
     "--cometbft-home",
     type=click.Path(file_okay=False),
-    help="With --cometbft: the CometBFT home directory.",
+    help="With --cometbft: the CometBFT home directory [default: consensus.cometbftHome].",
 )
-@click.option("--abci-port", type=click.IntRange(1, 65535), default=26658, show_default=True)
+@click.option(
+    "--abci-port",
+    type=click.IntRange(1, 65535),
+    help="With --cometbft: the ABCI server's port [default: consensus.abciPort].",
+)
 def start(
     config_path: str | None,
     app_spec: str | None,
@@ -103,7 +107,7 @@ def start(
     log_level: str | None,
     cometbft: bool,
     cometbft_home: str | None,
-    abci_port: int,
+    abci_port: int | None,
 ) -> None:
     """Run the node until Ctrl-C (SIGINT) or SIGTERM.
 
@@ -132,7 +136,7 @@ def start(
             Path(config.resolve_path(config.system.data_path, config_dir)),
         )
     app = load_app(app_spec, config, config_dir)
-    if cometbft:
+    if cometbft or config.consensus.engine == "cometbft":
         _start_cometbft(app, cometbft_home, abci_port)
         return
     try:
@@ -144,12 +148,19 @@ def start(
             shutil.rmtree(throwaway, ignore_errors=True)
 
 
-def _start_cometbft(app: Application, home: str | None, abci_port: int) -> None:
+def _start_cometbft(app: Application, home: str | None, abci_port: int | None) -> None:
     from klayr_py.node.cometbft.runner import run_node
 
-    if home is None:
-        raise ConfigError("--cometbft needs --cometbft-home (the CometBFT home directory)")
-    run_node(app, Path(home).resolve(), abci_port=abci_port)
+    consensus = app.config.consensus
+    if home is not None:
+        home_path = Path(home).resolve()
+    elif consensus.cometbft_home is not None:
+        home_path = app.path(consensus.cometbft_home)
+    else:
+        raise ConfigError(
+            "a CometBFT validator needs its home: --cometbft-home or consensus.cometbftHome"
+        )
+    run_node(app, home_path, abci_port=abci_port or consensus.abci_port)
 
 
 def _with_dev_chain(

@@ -11,15 +11,18 @@ from klayr_py.cli._common import app_options, echo_json, load_app, read_config
 from klayr_py.cli._genesis import DEFAULT_BALANCE, create_dev_chain
 from klayr_py.node import ConfigError
 from klayr_py.node.cometbft.binary import require_cometbft
+from klayr_py.node.cometbft.local_network import start_network, stop_network
 from klayr_py.node.cometbft.testnet import TestnetLayout, write_testnet
 
 __all__ = ["testnet"]
 
 
-@click.command(short_help="Create a local network of CometBFT validators.")
+@click.group(
+    invoke_without_command=True, short_help="Create, start and stop a local network of validators."
+)
 @app_options
 @click.option("--validators", default=4, show_default=True, type=click.IntRange(1, 50))
-@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="The network's folder.")
 @click.option("--accounts", default=2, show_default=True, help="Funded dev accounts.")
 @click.option("--base-port", default=27000, show_default=True, type=click.IntRange(1024, 65000))
 @click.option(
@@ -35,11 +38,13 @@ __all__ = ["testnet"]
     help="How long CometBFT waits for a proposal (a stopped proposer costs this much).",
 )
 @click.option("--timestamp", type=int, help="Genesis timestamp (s) [default: now].")
+@click.pass_context
 def testnet(
+    ctx: click.Context,
     config_path: str | None,
     app_spec: str | None,
     validators: int,
-    directory: str,
+    directory: str | None,
     accounts: int,
     base_port: int,
     timeout_commit: str,
@@ -54,7 +59,13 @@ def testnet(
 
     \b
     klayr-py testnet --validators 4 --dir ./net --app examples/hello_module/app.py
+    klayr-py testnet start --dir ./net              # every node, detached
+    klayr-py testnet stop --dir ./net
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if directory is None:
+        raise click.UsageError("Missing option '--dir'.")
     target = Path(directory).resolve()
     if (target / "network.json").exists():
         raise ConfigError(f"{target} already holds a network (network.json): choose another")
@@ -95,3 +106,17 @@ def testnet(
         base_config=base,
     )
     echo_json(network)
+
+
+@testnet.command("start", short_help="Start every node of the network in DIR, detached.")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))
+def start_nodes(directory: str) -> None:
+    """Start every node of the network in DIR (detached; logs in DIR/<node>.log)."""
+    echo_json(start_network(Path(directory).resolve()))
+
+
+@testnet.command("stop", short_help="Stop the nodes that testnet start started in DIR.")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))
+def stop_nodes(directory: str) -> None:
+    """Stop the nodes `testnet start` started in DIR (SIGTERM, then wait)."""
+    echo_json({"stopped": stop_network(Path(directory).resolve())})

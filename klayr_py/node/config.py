@@ -200,6 +200,16 @@ class PluginsConfig(_Section):
         }
 
 
+class ConsensusConfig(_Section):
+    """``consensus`` (klayr_py only): which driver runs the chain. ``"generator"``: the
+    built-in single-node generator; ``"cometbft"``: a validator of a CometBFT network
+    (docs/network.md), its home in ``cometbftHome``, its ABCI server on ``abciPort``."""
+
+    engine: Literal["generator", "cometbft"] = "generator"
+    cometbft_home: str | None = None
+    abci_port: int = Field(default=26658, ge=1, le=65535)
+
+
 class ApplicationConfig(_Section):
     """The whole ``config.json``. ``modules.<name>`` goes to that module's ``init``."""
 
@@ -212,6 +222,7 @@ class ApplicationConfig(_Section):
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     network: dict[str, Any] = Field(default_factory=dict)
     """Accepted for compatibility with Klayr's files; klayr_py runs a single node."""
+    consensus: ConsensusConfig = Field(default_factory=ConsensusConfig)
 
     _source: str = pydantic.PrivateAttr(default="config")
 

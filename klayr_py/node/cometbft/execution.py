@@ -2,11 +2,11 @@
 
 A CometBFT block is a list of byte strings. Here the first may carry the proposer's module
 assets (:data:`ASSETS_MARKER` then the encoded assets, each length-prefixed); every other one is
-a Klayr transaction. Execution follows Klayr's block order through the ABI only:
-``verify_assets``, ``before_transactions_execute``, per transaction ``verify_transaction`` then
-``execute_transaction``, ``after_transactions_execute``, and a dry-run ``commit`` for the state
-root. The result keeps the context open: the driver commits it (with its block record) or
-clears it.
+a Klayr transaction. Execution is the single-node engine's :func:`~klayr_py.node.block_run.
+run_block` (Klayr's block order through the ABI only), with a selector that offers every
+transaction of the block, or, for a proposal of ours, Klayr's pool selection. The result keeps
+the context open: the driver commits it (with its block record) or clears it. A transaction's
+ABCI events are those whose first topic is its transaction-execution topic.
 
 Two modes. ``strict`` (ProcessProposal) raises :class:`ProposalError` at the first undecodable
 or invalid transaction, so the proposal is rejected. Otherwise (FinalizeBlock, a block already
@@ -17,28 +17,25 @@ every node: the outcome depends only on the block and the committed state.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from klayr_py.chain import AggregateCommit, Block, BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.constants import EMPTY_HASH
-from klayr_py.chain.roots import compute_event_root, compute_transaction_root
 from klayr_py.contexts.hooks import NextValidators
 from klayr_py.errors import KlayrError
+from klayr_py.node.block_run import BlockOutcome, run_block
 from klayr_py.node.cometbft.framing import encode_uvarint
 from klayr_py.node.generator import PoolSelector
 from klayr_py.state_machine.abi import (
     ABI,
-    AfterTransactionsExecuteRequest,
-    BeforeTransactionsExecuteRequest,
-    CommitRequest,
-    ExecuteTransactionRequest,
+    ABIError,
     InitStateMachineRequest,
     InsertAssetsRequest,
-    VerifyAssetsRequest,
-    VerifyTransactionRequest,
 )
+from klayr_py.state_machine.block_executor import BlockExecutionError
+from klayr_py.state_machine.constants import EVENT_TOPIC_TRANSACTION_EXECUTION
 from klayr_py.state_machine.state_machine import TransactionExecutionResult
 
 __all__ = [
@@ -169,8 +166,8 @@ def execute_block(
 ) -> ExecutedBlock:
     """Execute the CometBFT block ``raw`` as the Klayr block of ``header`` (context left open).
 
-    Raises :class:`ProposalError` in ``strict`` mode for any bad entry, after clearing nothing:
-    the caller clears the context whatever happens.
+    In ``strict`` mode raises :class:`ProposalError` for any bad entry; the caller clears the
+    context whatever happens.
     """
     try:
         assets, entries = split_entries(raw)
@@ -179,28 +176,33 @@ def execute_block(
             raise
         # A decided block whose assets entry is broken: run it without assets, everywhere alike.
         assets, entries = BlockAssets(), list(raw[1:])
+    decoded: list[Transaction | str] = [_decode(entry) for entry in entries]
+    if strict:
+        for index, item in enumerate(decoded):
+            if isinstance(item, str):
+                raise ProposalError(f"transaction {index}: {item}")
     context_id = abi.init_state_machine(InitStateMachineRequest(header)).context_id
-    outcomes: list[TxOutcome] = [TxOutcome(TxCode.OK)] if len(entries) < len(raw) else []
-    events: list[Event] = []
+    selector = _EveryTransaction([t for t in decoded if isinstance(t, Transaction)], strict)
     try:
-        abi.verify_assets(VerifyAssetsRequest(context_id, assets))
-    except KlayrError as error:
+        outcome = run_block(abi, context_id, assets, selector)
+    except (BlockExecutionError, ABIError) as error:
         if strict:
             raise ProposalError(str(error)) from None
-        logger.warning("block %d: %s", header.height, error)
-    events += abi.before_transactions_execute(
-        BeforeTransactionsExecuteRequest(context_id, assets)
-    ).events
-    kept: list[Transaction] = []
-    for index, entry in enumerate(entries):
-        outcome = _run_transaction(abi, context_id, assets, entry)
-        if outcome.code >= TxCode.INVALID and strict:
-            raise ProposalError(f"transaction {index}: {outcome.log}")
-        if outcome.transaction is not None:
-            kept.append(outcome.transaction)
-        events += outcome.events
-        outcomes.append(outcome)
-    return _finish(abi, header, context_id, assets, kept, events, outcomes)
+        raise
+    results = dict(zip((t.id for t in outcome.transactions), outcome.results, strict=True))
+    events = _events_by_transaction(outcome.events)
+    outcomes: list[TxOutcome] = [TxOutcome(TxCode.OK)] if len(entries) < len(raw) else []
+    for item in decoded:
+        if isinstance(item, str):
+            outcomes.append(TxOutcome(TxCode.UNDECODABLE, item))
+        elif item.id in selector.reasons:
+            reason = f"transaction {item.id.hex()} {selector.reasons[item.id]}"
+            logger.info("block %d left out %s", header.height, reason)
+            outcomes.append(TxOutcome(TxCode.INVALID, reason))
+        else:
+            code = TxCode.OK if results[item.id] is TransactionExecutionResult.OK else TxCode.FAIL
+            outcomes.append(TxOutcome(code, "", events.get(item.id, []), item))
+    return _executed(header, context_id, assets, outcome, outcomes)
 
 
 def prepare_block(
@@ -216,77 +218,71 @@ def prepare_block(
     :func:`execute_block`): the same block executed from the entries gives the same result."""
     context_id = abi.init_state_machine(InitStateMachineRequest(header)).context_id
     assets = abi.insert_assets(InsertAssetsRequest(context_id)).assets
-    events = list(
-        abi.before_transactions_execute(BeforeTransactionsExecuteRequest(context_id, assets)).events
-    )
+    outcome = run_block(abi, context_id, assets, PoolSelector(queues, max_transactions_size))
+    events = _events_by_transaction(outcome.events)
     outcomes: list[TxOutcome] = [TxOutcome(TxCode.OK)] if len(assets) else []
-    selector = PoolSelector(queues, max_transactions_size)
-    kept: list[Transaction] = []
-    for transaction in selector:
-        verdict = abi.verify_transaction(VerifyTransactionRequest(transaction, context_id))
-        if not verdict.is_ok:
-            selector.rejected(transaction, str(verdict.error))
-            continue
-        response = abi.execute_transaction(
-            ExecuteTransactionRequest(transaction, assets, context_id=context_id)
-        )
-        if response.result is TransactionExecutionResult.INVALID:
-            selector.rejected(transaction, "a hook around its command raised")
-            continue
-        selector.accepted(transaction)
-        kept.append(transaction)
-        ok = response.result is TransactionExecutionResult.OK
-        outcomes.append(
-            TxOutcome(TxCode.OK if ok else TxCode.FAIL, "", response.events, transaction)
-        )
-        events += response.events
-    executed = _finish(abi, header, context_id, assets, kept, events, outcomes)
-    entries = ([encode_assets(assets)] if len(assets) else []) + [t.get_bytes() for t in kept]
-    return entries, executed
+    for transaction, result in zip(outcome.transactions, outcome.results, strict=True):
+        code = TxCode.OK if result is TransactionExecutionResult.OK else TxCode.FAIL
+        outcomes.append(TxOutcome(code, "", events.get(transaction.id, []), transaction))
+    entries = [encode_assets(assets)] if len(assets) else []
+    entries += [transaction.get_bytes() for transaction in outcome.transactions]
+    return entries, _executed(header, context_id, assets, outcome, outcomes)
 
 
-def _finish(
-    abi: ABI,
-    header: BlockHeader,
-    context_id: bytes,
-    assets: BlockAssets,
-    kept: list[Transaction],
-    events: list[Event],
-    outcomes: list[TxOutcome],
-) -> ExecutedBlock:
-    after = abi.after_transactions_execute(
-        AfterTransactionsExecuteRequest(context_id, assets, kept)
-    )
-    events += after.events
-    state_root = abi.commit(CommitRequest(context_id, dry_run=True)).state_root
-    header = replace(
-        header,
-        state_root=state_root,
-        event_root=compute_event_root(events),
-        transaction_root=compute_transaction_root(kept),
-        asset_root=assets.get_root(),
-    )
-    return ExecutedBlock(
-        context_id, Block(header, tuple(kept), assets), events, outcomes, after.next_validators
-    )
+class _EveryTransaction:
+    """The selector of a decided or proposed block: every transaction is offered; rejections
+    are remembered (a decided block leaves them out) or, ``strict``, refuse the block."""
+
+    def __init__(self, transactions: Sequence[Transaction], strict: bool) -> None:
+        self._transactions = transactions
+        self._strict = strict
+        self.reasons: dict[bytes, str] = {}
+
+    def __iter__(self) -> Iterator[Transaction]:
+        return iter(self._transactions)
+
+    def accepted(self, transaction: Transaction) -> None:
+        """Nothing to track."""
+
+    def rejected(self, transaction: Transaction, reason: str) -> None:
+        if self._strict:
+            raise ProposalError(f"transaction {transaction.id.hex()} {reason}")
+        self.reasons[transaction.id] = reason
 
 
-def _run_transaction(abi: ABI, context_id: bytes, assets: BlockAssets, entry: bytes) -> TxOutcome:
+def _decode(entry: bytes) -> Transaction | str:
+    """The transaction in ``entry``, or why it is none."""
     try:
         transaction = Transaction.from_bytes(entry)
         transaction.validate()  # the ABI leaves a block transaction's shape to its driver
     except (KlayrError, ValueError) as error:
-        return TxOutcome(TxCode.UNDECODABLE, f"not a Klayr transaction: {error}")
-    verification = abi.verify_transaction(VerifyTransactionRequest(transaction, context_id))
-    if not verification.is_ok:
-        reason = verification.error or f"verification status {verification.status.name}"
-        return TxOutcome(TxCode.INVALID, f"transaction {transaction.id.hex()}: {reason}")
-    response = abi.execute_transaction(
-        ExecuteTransactionRequest(transaction, assets, context_id=context_id)
+        return f"not a Klayr transaction: {error}"
+    return transaction
+
+
+def _events_by_transaction(events: Sequence[Event]) -> dict[bytes, list[Event]]:
+    """A transaction's events carry the transaction-execution topic with its ID first."""
+    grouped: dict[bytes, list[Event]] = {}
+    for event in events:
+        first = event.topics[0] if event.topics else b""
+        if first[:1] == EVENT_TOPIC_TRANSACTION_EXECUTION and len(first) == 33:
+            grouped.setdefault(first[1:], []).append(event)
+    return grouped
+
+
+def _executed(
+    header: BlockHeader,
+    context_id: bytes,
+    assets: BlockAssets,
+    outcome: BlockOutcome,
+    outcomes: list[TxOutcome],
+) -> ExecutedBlock:
+    header = replace(
+        header,
+        state_root=outcome.state_root,
+        event_root=outcome.event_root,
+        transaction_root=outcome.transaction_root,
+        asset_root=outcome.asset_root,
     )
-    if response.result is TransactionExecutionResult.INVALID:
-        return TxOutcome(
-            TxCode.INVALID, f"transaction {transaction.id.hex()}: a hook around its command raised"
-        )
-    code = TxCode.OK if response.result is TransactionExecutionResult.OK else TxCode.FAIL
-    return TxOutcome(code, "", response.events, transaction)
+    block = Block(header, tuple(outcome.transactions), assets)
+    return ExecutedBlock(context_id, block, outcome.events, outcomes, outcome.next_validators)

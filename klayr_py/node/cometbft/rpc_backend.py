@@ -66,6 +66,7 @@ class CometBFTBackend:
         self.new_transaction_listeners: list[Callable[[Transaction], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         abci_app.new_block_listeners.append(self._on_block)
+        abci_app.admitted = self.pool.contains  # CheckTx need not verify them twice
 
     def _on_block(self, block: Block, events: list[Event]) -> None:
         self.chain.load()

@@ -82,10 +82,12 @@ class CometBFTNode:
         self.logger = logging.getLogger("klayr_py.cometbft")
         self.abci_app: KlayrAbciApp | None = None
         self.backend: CometBFTBackend | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._process: asyncio.subprocess.Process | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Serve until ``stopping`` is set or CometBFT exits; then stop both."""
+        """Serve until ``stopping`` is set, then stop CometBFT too; if CometBFT exits first,
+        stop and raise :class:`KlayrError` saying so."""
         abci_app = self.abci_app = open_abci_app(self.app)
         server = AbciServer(abci_app, port=self.abci_port, logger=self.logger)
         rpc: RpcServer | None = None
@@ -106,6 +108,8 @@ class CometBFTNode:
             await self._wait(self._process, stopping)
         finally:
             log.close()
+            if self._session is not None:
+                await self._session.close()
             if rpc is not None:
                 await rpc.stop()
             await server.close()
@@ -116,11 +120,10 @@ class CometBFTNode:
         stop = asyncio.ensure_future(stopping.wait())
         await asyncio.wait({exited, stop}, return_when=asyncio.FIRST_COMPLETED)
         stop.cancel()
-        if exited.done():
-            self.logger.error(
-                "CometBFT exited with code %s (see %s)", exited.result(), self.home / "cometbft.log"
+        if exited.done():  # a supervisor should see the node fail, not stop cleanly
+            raise KlayrError(
+                f"CometBFT exited with code {exited.result()} (see {self.home / 'cometbft.log'})"
             )
-            return
         process.terminate()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(exited), 10)
@@ -140,10 +143,11 @@ class CometBFTNode:
         url = "http://" + laddr.removeprefix("tcp://")
 
         async def broadcast(tx: bytes) -> None:
-            async with (
-                aiohttp.ClientSession() as session,
-                session.get(f"{url}/broadcast_tx_async", params={"tx": "0x" + tx.hex()}) as reply,
-            ):
+            if self._session is None:  # one connection pool for every transaction
+                self._session = aiohttp.ClientSession()
+            async with self._session.get(
+                f"{url}/broadcast_tx_async", params={"tx": "0x" + tx.hex()}
+            ) as reply:
                 body = await reply.json()
                 if "error" in body:
                     raise KlayrError(str(body["error"]))
@@ -185,23 +189,16 @@ class CometBFTNode:
         return server
 
     def _close_databases(self) -> None:
-        if self.abi_app_open:
-            assert self.abci_app is not None
-            self.abci_app.db.close()
-            handler = self.abci_app.abi
-            if isinstance(handler, ABIHandler):
-                handler.offchain_store.db.close()
-            self.abci_app = None
-
-    @property
-    def abi_app_open(self) -> bool:
-        """Whether the databases are open."""
-        return self.abci_app is not None
+        abci_app, self.abci_app = self.abci_app, None
+        if abci_app is None:
+            return
+        abci_app.db.close()
+        if isinstance(abci_app.abi, ABIHandler):
+            abci_app.abi.offchain_store.db.close()
 
 
 def run_node(app: Application, home: Path, *, abci_port: int) -> None:
     """Run ``app`` as a CometBFT validator until SIGINT/SIGTERM or CometBFT exits."""
-
     logging.basicConfig(
         level=_LOG_LEVELS[app.config.system.log_level],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -92,6 +92,7 @@ def klayr_config(layout: TestnetLayout, index: int, base: dict[str, Any]) -> dic
     config.setdefault("genesis", {})["block"] = {"fromFile": "../genesis.blob"}
     rpc = config.setdefault("rpc", {})
     rpc.update({"modes": ["http", "ws"], "host": "127.0.0.1", "port": ports.rpc})
+    config["consensus"] = {"engine": "cometbft", "cometbftHome": "cometbft", "abciPort": ports.abci}
     return config
 
 

@@ -190,15 +190,11 @@ def _finalize(chain: AbciChain, txs: list[bytes], block_hash: bytes) -> bytes:
     return bytes(response.app_hash)
 
 
-def test_finalize_reuses_the_accepted_proposal_of_the_same_block(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reference = AbciChain(tmp_path / "reference")
-    reference.init_chain()
-    txs = [hello(reference.app, ACCOUNTS[i], 0, f"hello {i}").get_bytes() for i in range(2)]
-    expected = _finalize(reference, txs, b"H" * 32)
-
-    chain = AbciChain(tmp_path / "node")
+def _counted_chain(
+    tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[AbciChain, list[object]]:
+    """A chain after InitChain, and the list of its ABI execute_transaction calls."""
+    chain = AbciChain(tmp)
     chain.init_chain()
     executions: list[object] = []
     original = chain.abci.abi.execute_transaction
@@ -207,6 +203,18 @@ def test_finalize_reuses_the_accepted_proposal_of_the_same_block(
         "execute_transaction",
         lambda request: executions.append(request) or original(request),
     )
+    return chain, executions
+
+
+def test_finalize_reuses_the_accepted_proposal_of_the_same_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = AbciChain(tmp_path / "reference")
+    reference.init_chain()
+    txs = [hello(reference.app, ACCOUNTS[i], 0, f"hello {i}").get_bytes() for i in range(2)]
+    expected = _finalize(reference, txs, b"H" * 32)
+
+    chain, executions = _counted_chain(tmp_path / "node", monkeypatch)
     assert _process(chain, txs, b"H" * 32) == abci.ResponseProcessProposal.ACCEPT
     assert len(executions) == 2
     assert _finalize(chain, txs, b"H" * 32) == expected
@@ -225,15 +233,7 @@ def test_own_proposal_executes_once_and_another_one_replaces_it(
     txs = [hello(reference.app, ACCOUNTS[i], 0, f"hello {i}").get_bytes() for i in range(2)]
     expected = _finalize(reference, txs, b"H" * 32)
 
-    chain = AbciChain(tmp_path / "node")
-    chain.init_chain()
-    executions: list[object] = []
-    original = chain.abci.abi.execute_transaction
-    monkeypatch.setattr(
-        chain.abci.abi,
-        "execute_transaction",
-        lambda request: executions.append(request) or original(request),
-    )
+    chain, executions = _counted_chain(tmp_path / "node", monkeypatch)
     prepare = abci.RequestPrepareProposal(
         txs=txs, max_tx_bytes=10**6, height=1, proposer_address=chain.proposer()
     )
@@ -251,3 +251,14 @@ def test_own_proposal_executes_once_and_another_one_replaces_it(
     assert _process(chain, other, b"T" * 32) == abci.ResponseProcessProposal.ACCEPT
     their_root = _finalize(chain, other, b"T" * 32)
     assert _finalize(reference, other, b"T" * 32) == their_root
+
+
+def test_check_tx_trusts_what_this_nodes_pool_admitted_but_rechecks(chain: AbciChain) -> None:
+    forged = hello(chain.app, ACCOUNTS[0], 0, "first")
+    forged = type(forged)(**{**forged.__dict__, "signatures": (bytes(64),)})
+    raw = forged.get_bytes()
+    assert chain.abci.check_tx(abci.RequestCheckTx(tx=raw)).code == TxCode.INVALID
+    chain.abci.admitted = lambda transaction_id: transaction_id == forged.id
+    assert chain.abci.check_tx(abci.RequestCheckTx(tx=raw)).code == TxCode.OK
+    recheck = abci.RequestCheckTx(tx=raw, type=abci.CheckTxType.RECHECK)
+    assert chain.abci.check_tx(recheck).code == TxCode.INVALID  # a recheck always verifies

@@ -4,10 +4,15 @@ and the faults BFT tolerates (one of four killed) and does not (two of four)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 
 from klayr_py.node.cometbft.execution import TxCode
@@ -78,8 +83,18 @@ def test_bad_transactions_are_refused_with_a_reason(network: Network, tmp_path: 
     )
     stale = network.broadcast(1, _hello_tx(tmp_path, 0, "nonce already used"))
     assert stale["code"] == TxCode.INVALID and stale["log"]
+    # A malformed ABCI message on the node's ABCI port: refused, logged, the node carries on.
+    argv = network.spec["nodes"][1]["start"]
+    abci_port = int(argv[argv.index("--abci-port") + 1])
+    with socket.create_connection(("127.0.0.1", abci_port), timeout=5) as sock:
+        sock.sendall(b"\x04\xff\xff\xff\xff")  # a complete frame that is no Request
+        assert b"not an ABCI Request" in sock.recv(4096)
+        sock.sendall(b"\xff" * 11)  # no varint: the server closes this connection
+        assert sock.recv(4096) == b""
     before = network.height(1)
     wait_until(lambda: network.height(1) >= before + 2, 30, "blocks after bad input")
+    log = (network.directory / "node-1.log").read_text()
+    assert "ABCI request rejected" in log and "not a varint" in log
 
 
 def test_klayr_rpc_posts_on_node_2_and_reads_on_node_4(network: Network, tmp_path: Path) -> None:
@@ -118,6 +133,39 @@ def test_klayr_api_client_through_node_3(network: Network) -> None:
     assert result["chainID"] == network.spec["chainID"]
     assert result["hello"] == {"message": "api-client on CometBFT"}
     assert result["includedId"] == result["sent"]["transactionId"]
+
+
+def test_websocket_subscribers_of_node_4_see_a_hello_posted_on_node_1(
+    network: Network, tmp_path: Path
+) -> None:
+    sender = dev_account(1)
+    tx = hello(make_app(tmp_path), sender, 0, "seen by a subscriber")
+
+    async def scenario() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(network.spec["nodes"][3]["rpc_ws"]) as ws,
+        ):
+            topics = ["chain_newBlock", "hello_newHello"]
+            request = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "subscribe",
+                "params": {"topics": topics},
+            }
+            await ws.send_str(json.dumps(request))
+            assert (await ws.receive_json(timeout=10))["result"]["topics"] == topics
+            posted = {"transaction": tx.get_bytes().hex()}
+            await asyncio.to_thread(network.klayr_rpc, 0, "txpool_postTransaction", posted)
+            while "hello_newHello" not in seen:
+                message = await ws.receive_json(timeout=30)
+                seen[message["method"]] = message["params"]
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert seen["chain_newBlock"]["blockHeader"]["height"] > 0
+    assert seen["hello_newHello"]["data"]["message"] == "seen by a subscriber"
 
 
 def test_one_of_four_killed_then_restarted_catches_up(network: Network) -> None:
