@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -45,9 +44,9 @@ from .kv_module import (
     CHAIN_ID,
     MODE_RAISE,
     EntryStore,
-    HookEvent,
     KvChain,
     KvModule,
+    LoudFailingKv,
     genesis_assets,
     header,
     set_entry,
@@ -393,19 +392,10 @@ def test_any_blocks_through_the_abi_match_the_executor_and_revert_exactly(
     assert via_abi.state.height == 0 and via_abi.state.state_root == roots[0]
 
 
-class _LoudFailingKv(KvModule):
-    """Its after-command hook emits a no-revert event, then raises when told to."""
-
-    def after_command_execute(self, ctx: Any) -> None:
-        if self.raise_in == "after_command_execute":
-            self.events.get(HookEvent).add(ctx, {"phase": "after"}, no_revert=True)
-        super().after_command_execute(ctx)
-
-
 def test_an_invalid_transaction_leaves_none_of_its_events_in_the_context() -> None:
     # Klayr's generator drops an INVALID transaction's whole event queue (no-revert events too):
     # the next transaction's events follow on with no gap in their indices.
-    module = _LoudFailingKv()
+    module = LoudFailingKv()
     abi, _ = abi_chain(module)
     drive_genesis(abi, genesis_assets([(b"g", 7)]))
     context = abi.init_state_machine(InitStateMachineRequest(header(1))).context_id

@@ -20,9 +20,9 @@ from .kv_module import (
     HOOK_EVENT_SCHEMA,
     MODE_RAISE,
     PARAMS,
-    HookEvent,
     KvChain,
     KvModule,
+    LoudFailingKv,
     genesis_assets,
     header,
     set_entry,
@@ -294,18 +294,9 @@ class _Offer:
         self.left_out.append((transaction, reason))
 
 
-class _LoudFailingKv(KvModule):
-    """Its after-command hook emits a no-revert event, then raises when told to."""
-
-    def after_command_execute(self, ctx: Any) -> None:
-        if self.raise_in == "after_command_execute":
-            self.events.get(HookEvent).add(ctx, {"phase": "after"}, no_revert=True)
-        super().after_command_execute(ctx)
-
-
 def test_a_transaction_left_out_as_invalid_leaves_none_of_its_events() -> None:
     # Klayr's generator drops an INVALID transaction's whole event queue, no-revert events too.
-    module = _LoudFailingKv()
+    module = LoudFailingKv()
     chain = KvChain(InMemoryDatabase(), [module])
     chain.genesis()
     module.raise_in = "after_command_execute"
