@@ -208,6 +208,12 @@ def _is_encrypted(entry: Mapping[str, Any]) -> bool:
     return isinstance(encrypted, Mapping) and len(encrypted) > 0
 
 
+def _has_plain(entry: Mapping[str, Any]) -> bool:
+    """Whether an entry carries plain generator keys (then export encrypts those)."""
+    plain = entry.get("plain")
+    return isinstance(plain, Mapping) and bool(plain.get("generatorPrivateKey"))
+
+
 def _read_keys_file(path: Path) -> list[Mapping[str, Any]]:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
@@ -301,7 +307,7 @@ def export(
         if not isinstance(address, str):
             raise click.ClickException(f"{source}: keys[{index}]: address (klayr32) is missing")
         try:
-            if _is_encrypted(entry):  # already encrypted: carried over as it is
+            if _is_encrypted(entry) and not _has_plain(entry):  # kept, under its own password
                 encrypted = dict(entry["encrypted"])
             else:
                 encrypted = encrypt_generator_keys(

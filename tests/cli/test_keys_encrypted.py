@@ -202,6 +202,26 @@ def test_create_with_password_and_export_from_passphrase(tmp_path: Path) -> None
     )
 
 
+def test_export_encrypts_plain_keys_under_its_password_and_keeps_encrypted_only_entries(
+    tmp_path: Path,
+) -> None:
+    created = _run(
+        ["keys", "create", "--passphrase", ACCOUNTS[0].passphrase, "--password", "old", *CHEAP]
+    )
+    both = json.loads(created.output)["keys"][0]  # plain, and encrypted under "old"
+    only_encrypted = {"address": ACCOUNTS[1].klayr32_address, "encrypted": both["encrypted"]}
+    keys_file = tmp_path / "keys.json"
+    keys_file.write_text(json.dumps({"keys": [both, only_encrypted]}))
+    backup = tmp_path / "backup.json"
+    args = ["--keys-file", str(keys_file), "--output", str(backup), "--password", "new"]
+    assert _run(["keys", "export", *args, *CHEAP]).exit_code == 0
+    first, second = json.loads(backup.read_text())["keys"]
+    assert decrypt_generator_keys(first["encrypted"], "new")["generatorKey"] == (
+        ACCOUNTS[0].public_key.hex()
+    )
+    assert second["encrypted"] == both["encrypted"]
+
+
 # -- oracle: Klayr Commander's format, through @klayr/cryptography and @klayr/codec -------------
 
 _COMMANDER_SCHEMA = """
