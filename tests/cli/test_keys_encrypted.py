@@ -321,3 +321,23 @@ def test_import_reads_what_klayr_writes(node_dir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert _plain_of(restored) == _plain_of(keys_file)
+
+
+def test_passwords_are_asked_for_at_a_terminal(
+    node_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("klayr_py.cli._keys._stdin_is_terminal", lambda: True)
+    keys_file = node_dir / "config" / "dev-validators.json"
+    backup, restored = node_dir / "backup.json", node_dir / "restored.json"
+    mismatch = _run(
+        ["keys", "export", "--keys-file", str(keys_file), "--output", str(backup), *CHEAP],
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert mismatch.exit_code == 0, mismatch.output
+    assert "do not match" in mismatch.output  # asked twice, and again on a mismatch
+    assert not backup.read_text().count(ACCOUNTS[0].private_key.hex())
+    imported = _run(
+        ["keys", "import", "-f", str(backup), "--output", str(restored)], input=f"{PASSWORD}\n"
+    )
+    assert imported.exit_code == 0, imported.output
+    assert _plain_of(restored) == _plain_of(keys_file)
