@@ -1,10 +1,11 @@
 """Klayr's cryptography: SHA-256, message tags, Ed25519 signatures, addresses and Klayr32.
 
 Byte-compatible with ``@klayr/cryptography`` v4 (Klayr SDK v6). The submodules mirror Klayr's:
-``utils`` (hash, tags), ``ed`` (keys, signatures) and ``address`` (addresses, Klayr32).
+``utils`` (hash, tags), ``ed`` (keys, signatures), ``address`` (addresses, Klayr32) and
+``encrypt`` (password-encrypted messages, the ``encrypted`` part of keys files).
 """
 
-from klayr_py.crypto import address, ed, utils
+from klayr_py.crypto import address, ed, encrypt, utils
 from klayr_py.crypto.address import (
     get_address_from_klayr32_address,
     get_address_from_public_key,
@@ -34,6 +35,7 @@ __all__ = [
     "address",
     "create_message_tag",
     "ed",
+    "encrypt",
     "get_address_from_klayr32_address",
     "get_address_from_public_key",
     "get_key_pair_from_seed",
