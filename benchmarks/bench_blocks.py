@@ -2,8 +2,8 @@
 
 Run by hand (not in CI):
     python benchmarks/bench_blocks.py [--block-size 1000] [--blocks 5] [--state-sizes 1000,1000000]
-        [--roots sequential|streamed|both] [--fill-cache DIR] [--page-cache-mb 512]
-        [--profile FILE]
+        [--roots sequential|streamed|both] [--kernels native|python|both] [--fill-cache DIR]
+        [--page-cache-mb 512] [--profile FILE]
 
 For each state size, a LevelDB in a temp dir is filled with that many message-store entries
 (committed in large batches, then compacted; ``--fill-cache`` keeps a copy to reuse), its tree
@@ -19,7 +19,8 @@ brackets; event root) and to write the block's batch, and transactions/s (median
 then, per round, the ratios of commit time at the largest state to the smallest: roots + write,
 and state root + write. ``--roots streamed`` builds the event root in a worker process fed while
 the block executes (the node's ``parallelRoots``); ``--roots both`` runs both side by side and
-prints their ratio.
+prints their ratio. ``--kernels`` picks klayr_py's Rust kernels (the default when built) or their
+pure-Python twins; ``both`` runs each case with each, in the same rounds, and prints their ratio.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "examples" / "hello_module")]
 from hello import HelloModule  # noqa: E402
 from hello.schemas import MessageData  # noqa: E402
 from hello.stores.message import MessageStore  # noqa: E402
+from kernels import KERNELS, kernels, native_available  # noqa: E402
 from leveldb_settle import background_cpu_ms, settle  # noqa: E402
 
 from klayr_py import codec  # noqa: E402
@@ -53,10 +55,10 @@ from klayr_py.chain import (  # noqa: E402
     Transaction,
 )
 from klayr_py.db import LevelDB  # noqa: E402
+from klayr_py.node.event_root_worker import EventRootWorker  # noqa: E402
 from klayr_py.state import StateStore  # noqa: E402
 from klayr_py.state_machine import StateMachine  # noqa: E402
 from klayr_py.state_machine.block_executor import BlockExecutor  # noqa: E402
-from klayr_py.state_machine.parallel_roots import EventRootWorker  # noqa: E402
 
 CHAIN_ID = bytes.fromhex("04000001")
 EMPTY = bytes(32)
@@ -165,11 +167,13 @@ class _StateUnderTest:
         transactions = _transactions(self.block_size, salt, self.schema)
         self.roots_seconds.clear()
         self.state_root_seconds.clear()
+        c0 = time.thread_time()
         t0 = time.perf_counter()
         result = self.executor.execute(_header(self.height), BlockAssets(), transactions)
         t1 = time.perf_counter()
         self.executor.commit(result)
         t2 = time.perf_counter()
+        c2 = time.thread_time()
         self.height += 1
         roots = sum(self.roots_seconds)
         return {
@@ -178,6 +182,7 @@ class _StateUnderTest:
             "state_root": sum(self.state_root_seconds) * 1000,
             "write": (t2 - t1) * 1000,
             "total": (t2 - t0) * 1000,
+            "cpu": (c2 - c0) * 1000,  # this thread's CPU time: steadier than wall on a busy machine
         }
 
 
@@ -228,6 +233,12 @@ def main() -> None:
         "the block executes (streamed), or both side by side",
     )
     parser.add_argument(
+        "--kernels",
+        choices=[*KERNELS, "both"],
+        help="klayr_py's Rust kernels, their pure-Python twins, or both side by side (default: "
+        "the kernels in use, i.e. Python under KLAYR_PY_NO_NATIVE=1)",
+    )
+    parser.add_argument(
         "--fill-cache",
         help="keep each filled state in this directory and copy it on later runs (faster)",
     )
@@ -242,17 +253,32 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = [int(s) for s in args.state_sizes.split(",")]
-    modes = list(MODES) if args.roots == "both" else [args.roots]
+    roots_modes = list(MODES) if args.roots == "both" else [args.roots]
+    if args.kernels is None:
+        args.kernels = "native" if native_available() else "python"
+    kernel_sets = list(KERNELS) if args.kernels == "both" else [args.kernels]
+    if len(kernel_sets) > 1 and "streamed" in roots_modes:
+        # The worker process picks its kernels at import (KLAYR_PY_NO_NATIVE), not per round.
+        parser.error("--kernels both needs --roots sequential")
+    # A case's label: its roots mode or its kernels, whichever varies.
+    variants = {
+        (kernel if len(kernel_sets) > 1 else mode): (mode, kernel)
+        for mode in roots_modes
+        for kernel in kernel_sets
+    }
+    modes = list(variants)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(f"blocks of {args.block_size} createHello transactions, {args.blocks} rounds")
     with ExitStack() as stack:
-        states = {
-            (mode, size): _StateUnderTest(size, mode == "streamed", args, stack)
-            for mode in modes
-            for size in sizes
-        }
+        states = {}
+        for mode in modes:
+            for size in sizes:
+                with kernels(variants[mode][1]):
+                    states[mode, size] = _StateUnderTest(
+                        size, variants[mode][0] == "streamed", args, stack
+                    )
         rows: dict[tuple[str, int], list[dict[str, float]]] = {case: [] for case in states}
         speeds = []
         profiler = cProfile.Profile() if args.profile else None
@@ -265,7 +291,8 @@ def main() -> None:
             if profiler is not None:
                 profiler.enable()
             for case, state in states.items():
-                rows[case].append(state.block(b + 1))
+                with kernels(variants[case[0]][1]):
+                    rows[case].append(state.block(b + 1))
             if profiler is not None:
                 profiler.disable()
             after = background_cpu_ms()
@@ -295,7 +322,8 @@ def main() -> None:
     )
     print(
         f"{'roots':>11}{'state keys':>12}{'fill s':>8}{'execute ms':>12}{'roots ms':>10}"
-        f"{'(state)':>9}{'write ms':>10}{'tx/s':>8}{'tx/s range':>15}"
+        f"{'(state)':>9}{'write ms':>10}{'tx/s':>8}{'tx/s range':>15}{'CPU ms':>8}"
+        f"{'CPU range':>14}"
     )
     for (mode, size), blocks in rows.items():
 
@@ -307,7 +335,8 @@ def main() -> None:
             f"{mode:>11}{size:>12,}{states[mode, size].fill_seconds:>8.1f}"
             f"{median('execute'):>12.1f}{median('roots'):>10.1f}{median('state_root'):>9.1f}"
             f"{median('write'):>10.1f}{statistics.median(rates):>8,.0f}"
-            f"{min(rates):>8,.0f}-{max(rates):,.0f}"
+            f"{min(rates):>8,.0f}-{max(rates):,.0f}{median('cpu'):>8.1f}"
+            f"{min(b['cpu'] for b in blocks):>8.1f}-{max(b['cpu'] for b in blocks):.1f}"
         )
     for mode in modes:
         if len(sizes) > 1:
@@ -327,14 +356,15 @@ def main() -> None:
                 )
     if len(modes) > 1:
         for size in sizes:
-            gains = [
-                one["total"] / other["total"]
-                for one, other in zip(rows[modes[0], size], rows[modes[1], size], strict=True)
-            ]
-            print(
-                f"{size:,} keys: block time {modes[0]} / {modes[1]}, same round: median "
-                f"{statistics.median(gains):.2f}x (range {min(gains):.2f}-{max(gains):.2f}x)"
-            )
+            for column, label in (("total", "block time"), ("cpu", "main-thread CPU time")):
+                gains = [
+                    one[column] / other[column]
+                    for one, other in zip(rows[modes[0], size], rows[modes[1], size], strict=True)
+                ]
+                print(
+                    f"{size:,} keys: {label} {modes[0]} / {modes[1]}, same round: median "
+                    f"{statistics.median(gains):.2f}x (range {min(gains):.2f}-{max(gains):.2f}x)"
+                )
 
 
 if __name__ == "__main__":

@@ -24,11 +24,21 @@ class CodecError(KlayrError, ValueError):
 
 
 class ValidationError(KlayrError, ValueError):
-    """A value does not satisfy a schema; ``errors`` lists every failing path and why."""
+    """A value does not satisfy a schema; ``errors`` lists every failing path and why.
+
+    The message is ``@klayr/validator``'s: ``Klayr validator found N error[s]:`` and one line per
+    error, so clients see the same text from a klayr_py node as from a Klayr node.
+    """
 
     def __init__(self, errors: list[str]) -> None:
         self.errors = list(errors)
-        super().__init__("; ".join(self.errors) if self.errors else "validation failed")
+        lines = "".join(f"\n{error}" for error in self.errors)
+        super().__init__(f"Klayr validator found {len(self.errors)} error[s]:{lines}")
+
+
+class ModuleConfigError(ValidationError):
+    """A module refused its configuration (``modules.<name>`` of the config file); each line
+    names the setting, as ``modules.hello.maxMessageLen: unknown setting``."""
 
 
 class NotFoundError(KlayrError, KeyError):

@@ -28,13 +28,20 @@ def pytest_sessionstart(session: object) -> None:
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         return
-    subprocess.run(
+    # Say what the pause is (a minute or more on a first run), past pytest's output capture.
+    report = sys.__stderr__ or sys.stderr
+    report.write("klayr_py tests: installing Klayr's npm packages (npm ci in tests/oracle)... ")
+    report.flush()
+    done = subprocess.run(
         [npm, "ci", "--silent", "--no-audit", "--no-fund"],
         cwd=ORACLE_DIR,
         check=False,
         timeout=600,
         capture_output=True,
+        text=True,
     )
+    failure = (done.stderr.strip().splitlines() or ["no message"])[-1]
+    report.write("done\n" if done.returncode == 0 else f"failed ({failure}): oracle tests skip\n")
 
 
 def _all_installed() -> bool:

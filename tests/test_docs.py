@@ -22,4 +22,5 @@ def _examples() -> list[object]:
 
 @pytest.mark.parametrize("source", _examples())
 def test_docs_example_runs(source: str) -> None:
-    exec(compile(source, "<docs example>", "exec", dont_inherit=True), {})
+    # As a script: an example's `if __name__ == "__main__":` block runs too.
+    exec(compile(source, "<docs example>", "exec", dont_inherit=True), {"__name__": "__main__"})

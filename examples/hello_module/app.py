@@ -2,7 +2,8 @@
 
 Run the node (from the repository root, after ``pip install .``)::
 
-    python examples/hello_module/app.py
+    python examples/hello_module/app.py               # RPC on 127.0.0.1:7887
+    python examples/hello_module/app.py --port 7889   # beside another node on 7887
 
 It starts a single-node chain from ``config/`` (genesis block with funded dev accounts, the dev
 validator's key), stores it in ``examples/hello_module/.data`` and forges a block every 5 seconds.
@@ -12,7 +13,9 @@ The CLI does the same: ``klayr-py start --app examples/hello_module/app.py
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -21,7 +24,7 @@ if str(HERE) not in sys.path:
 
 from hello import HelloModule  # noqa: E402
 
-from klayr_py.node import Application, ApplicationConfig, load_config  # noqa: E402
+from klayr_py import Application, ApplicationConfig, load_config  # noqa: E402
 
 CONFIG_FILE = HERE / "config" / "config.json"
 
@@ -33,13 +36,28 @@ def create_app(config: ApplicationConfig, config_dir: Path) -> Application:
     return app
 
 
-def main() -> None:
-    """Start the node with the example's configuration; stop with Ctrl+C."""
-    from klayr_py.errors import KlayrError
-    from klayr_py.node.config import ConfigError
+def example_config(argv: Sequence[str] | None = None) -> ApplicationConfig:
+    """The example's configuration with the command line's overrides (``--port``)."""
+    parser = argparse.ArgumentParser(description="Run the hello example node.")
+    parser.add_argument(
+        "--port", type=int, help="rpc.port for WebSocket and HTTP (default: the config's, 7887)"
+    )
+    args = parser.parse_args(argv)
+    if args.port is not None and not 1 <= args.port <= 65535:
+        parser.error(f"--port must be between 1 and 65535, got {args.port}")
+    config = load_config(CONFIG_FILE)
+    if args.port is not None:
+        config = config.with_overrides(rpc={"port": args.port})
+    return config
 
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Start the node with the example's configuration; stop with Ctrl+C."""
+    from klayr_py import ConfigError, KlayrError
+
+    config = example_config(argv)
     try:
-        app = create_app(load_config(CONFIG_FILE), CONFIG_FILE.parent)
+        app = create_app(config, CONFIG_FILE.parent)
         app.run()
     except (ConfigError, KlayrError) as error:
         sys.exit(f"error: {error}")

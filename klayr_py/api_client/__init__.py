@@ -10,7 +10,12 @@ from klayr_py.api_client.client import (
     create_ipc_client,
     create_ws_client,
 )
-from klayr_py.api_client.errors import APIClientError, NodeUnreachableError, RpcClientError
+from klayr_py.api_client.errors import (
+    APIClientError,
+    NodeUnreachableError,
+    RpcClientError,
+    WrongChainError,
+)
 from klayr_py.api_client.sync import SyncAPIClient, connect
 from klayr_py.api_client.transactions import (
     build_transaction,
@@ -28,6 +33,7 @@ __all__ = [
     "NodeUnreachableError",
     "RpcClientError",
     "SyncAPIClient",
+    "WrongChainError",
     "build_transaction",
     "command_params_schema",
     "compute_min_fee",

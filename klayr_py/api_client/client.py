@@ -21,10 +21,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from klayr_py.api_client.errors import APIClientError, NodeUnreachableError, RpcClientError
+from klayr_py.api_client.errors import (
+    APIClientError,
+    NodeUnreachableError,
+    RpcClientError,
+    WrongChainError,
+)
 from klayr_py.api_client.transactions import (
     build_transaction,
     command_params_schema,
+    decode_event_data,
     encode_params,
     parse_private_key,
 )
@@ -361,10 +367,59 @@ class APIClient:
         block: dict[str, Any] = await self.invoke("chain_getBlockByID", {"id": _hex(block_id)})
         return block
 
+    async def get_events(self, height: int) -> list[dict[str, Any]]:
+        """``chain_getEvents`` with each event's ``data`` decoded (Klayr's ``event.get``): the
+        node sends it as hex, the schemas come from the metadata; ``commandExecutionResult``
+        becomes ``{"success": true|false}``."""
+        metadata = await self.get_metadata()
+        events: list[dict[str, Any]] = await self.invoke("chain_getEvents", {"height": height})
+        return [decode_event_data(event, metadata) for event in events]
+
     async def get_auth_account(self, address: str) -> dict[str, Any]:
         """``auth_getAuthAccount``: nonce (a decimal string) and multisignature keys."""
         account: dict[str, Any] = await self.invoke("auth_getAuthAccount", {"address": address})
         return account
+
+    async def verify_chain(
+        self, chain_id: str, genesis_block_id: str | None = None, *, expected_by: str = "you"
+    ) -> None:
+        """:class:`WrongChainError` naming both sides unless the node runs chain ``chain_id``
+        (hex) from genesis block ``genesis_block_id`` (hex; not checked when None).
+
+        ``expected_by`` says who expects that chain (e.g. ``config/config.json``), for the
+        message. Two dev chains on one machine share accounts and often a port: without this a
+        command meant for one would quietly read, or post to, the other.
+        """
+        info = await self.get_node_info()
+        node_chain = str(info["chainID"])
+        where = f"the node at {self.address}"
+        if node_chain.lower() != chain_id.lower():
+            raise WrongChainError(
+                f"{where} runs chain {node_chain}, but {expected_by} expects chain "
+                f"{chain_id.lower()}: refusing to act on the wrong chain (is another chain's "
+                "node on that address? start the right node, or point --url/--config at it)"
+            )
+        if genesis_block_id is None:
+            return
+        genesis = await self.get_block_by_height(int(info.get("genesisHeight", 0)))
+        node_genesis = str(genesis["header"]["id"])
+        if node_genesis.lower() != genesis_block_id.lower():
+            raise WrongChainError(
+                f"{where} runs chain {node_chain} from genesis block {node_genesis}, but "
+                f"{expected_by} expects genesis block {genesis_block_id.lower()}: refusing to "
+                "act on the wrong chain (is another node of the same chain ID on that address?)"
+            )
+
+    async def next_nonce(self, address: str) -> int:
+        """The nonce of ``address``'s next transaction: the account's confirmed nonce, skipping
+        the nonces its transactions in the node's pool already hold (two quick sends must not
+        both take the same nonce)."""
+        nonce = int((await self.get_auth_account(address))["nonce"])
+        pending = await self.invoke("txpool_getTransactionsFromPool", {"address": address})
+        taken = {int(entry["nonce"]) for entry in pending}
+        while nonce in taken:
+            nonce += 1
+        return nonce
 
     async def get_min_fee_per_byte(self) -> int:
         """``fee_getMinFeePerByte``, else the node's ``genesis.minFeePerByte``."""
@@ -386,15 +441,15 @@ class APIClient:
         nonce: int | None = None,
     ) -> Transaction:
         """A signed transaction: params encoded with the command's schema from the metadata,
-        the account's next nonce unless given, Klayr's minimum fee unless given."""
+        the account's next nonce unless given (:meth:`next_nonce`, pool included), Klayr's
+        minimum fee unless given."""
         key = parse_private_key(private_key)
         public_key = get_public_key_from_private_key(key)
         info = self._node_info or await self.get_node_info()
         schema = command_params_schema(await self.get_metadata(), module, command)
         params = encode_params(schema, params_json)
         if nonce is None:
-            address = get_klayr32_address_from_public_key(public_key)
-            nonce = int((await self.get_auth_account(address))["nonce"])
+            nonce = await self.next_nonce(get_klayr32_address_from_public_key(public_key))
         min_fee_per_byte = await self.get_min_fee_per_byte() if fee is None else 0
         return build_transaction(
             module=module,

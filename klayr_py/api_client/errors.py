@@ -6,7 +6,7 @@ from typing import Any
 
 from klayr_py.errors import KlayrError
 
-__all__ = ["APIClientError", "NodeUnreachableError", "RpcClientError"]
+__all__ = ["APIClientError", "NodeUnreachableError", "RpcClientError", "WrongChainError"]
 
 
 class APIClientError(KlayrError):
@@ -27,3 +27,8 @@ class RpcClientError(APIClientError):
 
 class NodeUnreachableError(APIClientError, ConnectionError):
     """No connection to the node: it is not running, or not on this address or socket."""
+
+
+class WrongChainError(APIClientError):
+    """The node runs another chain (chain ID or genesis block) than the one the caller expects:
+    acting on it would read or sign for the wrong chain."""

@@ -105,9 +105,23 @@ class SyncAPIClient:
         """``chain_getBlockByID``."""
         return self._run(self.client.get_block_by_id(block_id))
 
+    def get_events(self, height: int) -> list[dict[str, Any]]:
+        """See :meth:`APIClient.get_events`."""
+        return self._run(self.client.get_events(height))
+
     def get_auth_account(self, address: str) -> dict[str, Any]:
         """``auth_getAuthAccount``."""
         return self._run(self.client.get_auth_account(address))
+
+    def verify_chain(
+        self, chain_id: str, genesis_block_id: str | None = None, *, expected_by: str = "you"
+    ) -> None:
+        """See :meth:`APIClient.verify_chain`."""
+        self._run(self.client.verify_chain(chain_id, genesis_block_id, expected_by=expected_by))
+
+    def next_nonce(self, address: str) -> int:
+        """See :meth:`APIClient.next_nonce`."""
+        return self._run(self.client.next_nonce(address))
 
     def create_transaction(
         self,

@@ -5,6 +5,7 @@ Pure functions (no I/O), so the CLI's ``--offline`` mode and :class:`APIClient` 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -13,6 +14,7 @@ from klayr_py import codec, validator
 from klayr_py.api_client.errors import APIClientError
 from klayr_py.chain import Transaction
 from klayr_py.chain.constants import SIGNATURE_LENGTH_BYTES
+from klayr_py.chain.schemas import STANDARD_EVENT_DATA_SCHEMA
 from klayr_py.crypto.ed import get_public_key_from_private_key
 from klayr_py.errors import KlayrError
 
@@ -20,12 +22,15 @@ __all__ = [
     "build_transaction",
     "command_params_schema",
     "compute_min_fee",
+    "decode_event_data",
     "decode_params",
     "encode_params",
     "parse_private_key",
+    "unknown_properties",
 ]
 
 _MAX_FEE_ROUNDS = 8
+EVENT_TRANSACTION_NAME = "commandExecutionResult"  # Klayr's standard event of each transaction
 
 
 def parse_private_key(value: str | bytes) -> bytes:
@@ -59,17 +64,64 @@ def command_params_schema(metadata: Mapping[str, Any], module: str, command: str
     return schema
 
 
+def unknown_properties(schema: Mapping[str, Any], value: Any, path: str = "") -> list[str]:
+    """The paths of properties in ``value`` that ``schema`` does not declare (``a.b``,
+    ``items[2].c``): the codec would drop them silently, so the user would never know."""
+    found: list[str] = []
+    if schema.get("type") == "object" and isinstance(value, Mapping):
+        properties = schema.get("properties", {})
+        for key in value:
+            where = f"{path}.{key}" if path else str(key)
+            if key not in properties:
+                found.append(where)
+            else:
+                found.extend(unknown_properties(properties[key], value[key], where))
+    elif schema.get("type") == "array" and isinstance(value, list):
+        items = schema.get("items", {})
+        for index, item in enumerate(value):
+            found.extend(unknown_properties(items, item, f"{path}[{index}]"))
+    return found
+
+
 def encode_params(schema: Mapping[str, Any], params_json: Mapping[str, Any]) -> bytes:
     """Params in Klayr's JSON form (hex bytes, Klayr32 addresses, decimal strings) -> bytes,
-    validated against the schema (unknown keys are dropped by the codec, missing ones refused)."""
+    validated against the schema; a property the schema does not declare is refused by name
+    (the codec would drop it)."""
     if not isinstance(params_json, Mapping):
         raise APIClientError("the params must be a JSON object")
+    unknown = unknown_properties(schema, params_json)
+    if unknown:
+        declared = ", ".join(schema.get("properties", {})) or "none"
+        names = ", ".join(f"'{name}'" for name in unknown)
+        noun = "property" if len(unknown) == 1 else "properties"
+        raise APIClientError(f"invalid params: unknown {noun} {names} (declared: {declared})")
     try:
         value = codec.from_json(schema, params_json)
         validator.validate(schema, value)  # as Klayr's api-client: the node would refuse it
         return codec.encode(schema, value)
     except (KlayrError, ValueError, TypeError, KeyError) as error:
         raise APIClientError(f"invalid params: {error}") from None
+
+
+def decode_event_data(event: Mapping[str, Any], metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """An event of ``chain_getEvents`` with its hex ``data`` decoded by the emitting module's
+    event schema from ``metadata`` (``commandExecutionResult``: Klayr's standard schema); data
+    of an event the metadata does not describe stays hex."""
+    decoded = dict(event)
+    if event.get("name") == EVENT_TRANSACTION_NAME:
+        schema: Mapping[str, Any] | None = STANDARD_EVENT_DATA_SCHEMA
+    else:
+        modules = {entry["name"]: entry for entry in metadata.get("modules", [])}
+        described = {
+            entry["name"]: entry.get("data")
+            for entry in modules.get(str(event.get("module")), {}).get("events", [])
+        }
+        schema = described.get(str(event.get("name")))
+    if schema:
+        # Data that does not fit the schema stays the hex it came as.
+        with contextlib.suppress(KlayrError, ValueError):
+            decoded["data"] = codec.decode_json(schema, bytes.fromhex(str(event["data"])))
+    return decoded
 
 
 def decode_params(schema: Mapping[str, Any], params: bytes) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import click
 
 from klayr_py.cli._client import block, endpoint, transaction
 from klayr_py.cli._common import KlayrGroup
+from klayr_py.cli._console import console
 from klayr_py.cli._genesis import genesis
 from klayr_py.cli._keys import keys
 from klayr_py.cli._node import chain, start
@@ -24,8 +25,11 @@ def cli() -> None:
     """Build and run Klayr-style blockchain applications in Python."""
 
 
-for command in (init, generate, start, genesis, keys, transaction, endpoint, block, chain, testnet):
+for command in (
+    init, generate, start, genesis, keys, transaction, endpoint, block, chain, console, testnet
+):  # fmt: skip
     cli.add_command(command)
+cli.add_command(chain, name="blockchain")  # Klayr Commander's name for the same commands
 
 
 def main() -> None:

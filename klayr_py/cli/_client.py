@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from klayr_py.api_client import (
+    RpcClientError,
+    SyncAPIClient,
     build_transaction,
     command_params_schema,
     decode_params,
@@ -15,17 +18,9 @@ from klayr_py.api_client import (
     parse_private_key,
 )
 from klayr_py.chain import Transaction
-from klayr_py.cli._common import (
-    app_options,
-    connect_node,
-    echo_json,
-    load_app,
-    node_options,
-    node_options_with_app,
-    parse_json_object,
-    read_config,
-)
-from klayr_py.cli._keys import private_key_from_passphrase
+from klayr_py.cli._common import app_options, echo_json, load_app, parse_json_object, read_config
+from klayr_py.cli._keys import ask_passphrase, private_key_from_passphrase
+from klayr_py.cli._target import NodeTarget, connect_node, node_options, node_options_with_app
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import KlayrError
 
@@ -43,8 +38,10 @@ def endpoint() -> None:
 @node_options
 @click.argument("name")
 @click.argument("params_json", default="{}")
-def invoke(node: str, name: str, params_json: str) -> None:
-    """Call endpoint NAME with PARAMS_JSON (a JSON object) and print the result.
+def invoke(node: NodeTarget, name: str, params_json: str) -> None:
+    """Call an endpoint and print its result.
+
+    Endpoint NAME with PARAMS_JSON (a JSON object).
 
     \b
     klayr-py endpoint invoke system_getNodeInfo
@@ -55,6 +52,33 @@ def invoke(node: str, name: str, params_json: str) -> None:
         echo_json(client.invoke(name, params))
 
 
+@endpoint.command("list")
+@node_options
+def list_endpoints(node: NodeTarget) -> None:
+    """List the modules' endpoints the node serves.
+
+    From the node's metadata: each module's endpoints as module_endpoint names, with the
+    request properties they take. The framework's system_, chain_ and txpool_ methods are in
+    docs/rpc.md.
+
+    \b
+    klayr-py endpoint list
+    """
+    with connect_node(node) as client:
+        metadata = client.get_metadata()
+    listed = []
+    for module in metadata.get("modules", []):
+        for entry in module.get("endpoints", []):
+            request = entry.get("request") or {}
+            listed.append(
+                {
+                    "name": f"{module['name']}_{entry['name']}",
+                    "params": sorted(request.get("properties", {})),
+                }
+            )
+    echo_json(sorted(listed, key=lambda item: item["name"]))
+
+
 @click.group()
 def block() -> None:
     """Blocks of the running node."""
@@ -63,8 +87,10 @@ def block() -> None:
 @block.command("get")
 @node_options
 @click.argument("height_or_id")
-def get(node: str, height_or_id: str) -> None:
-    """Print the block at a height, with an ID (64 hex digits), or the last one ("last").
+def get(node: NodeTarget, height_or_id: str) -> None:
+    """Print a block: by height, by ID, or the last one.
+
+    HEIGHT_OR_ID is a height, a block ID (64 hex digits) or "last".
 
     \b
     klayr-py block get 12
@@ -81,6 +107,24 @@ def get(node: str, height_or_id: str) -> None:
             echo_json(client.get_block_by_height(int(height_or_id)))
         else:
             echo_json(client.get_block_by_id(height_or_id))
+
+
+@block.command("events")
+@node_options
+@click.argument("height", type=click.IntRange(min=0))
+def events(node: NodeTarget, height: int) -> None:
+    """Print the events of a block, data decoded.
+
+    The events of the block at HEIGHT.
+
+    chain_getEvents sends each event's data as hex, as Klayr does; this decodes it with the
+    schemas of the node's metadata (commandExecutionResult: {"success": true|false}).
+
+    \b
+    klayr-py block events 12
+    """
+    with connect_node(node) as client:
+        echo_json(client.get_events(height))
 
 
 # -- transactions -------------------------------------------------------------------------------
@@ -137,10 +181,14 @@ def transaction() -> None:
     is_flag=True,
     help="Do not ask the node: schemas from --app/--config, needs --chain-id and --nonce.",
 )
-@click.option("--chain-id", metavar="HEX", help="The chain ID (with --offline).")
-@click.option("--send", is_flag=True, help="Also post it to the node.")
+@click.option(
+    "--chain-id",
+    metavar="HEX",
+    help="With --offline, the chain to sign for; otherwise the chain the node must run.",
+)
+@click.option("--send", is_flag=True, help="Also post it to the node and say what it did.")
 def create(
-    node: str,
+    node: NodeTarget,
     config_path: str | None,
     app_spec: str | None,
     passphrase: str | None,
@@ -156,9 +204,10 @@ def create(
     chain_id: str | None,
     send: bool,
 ) -> None:
-    """Create MODULE:COMMAND with PARAMS_JSON (Klayr's JSON: hex bytes, kly... addresses).
+    """Create (and with --send, post) a transaction.
 
-    Prints the transaction's hex bytes and its JSON (params decoded).
+    MODULE:COMMAND with PARAMS_JSON in Klayr's JSON form (hex bytes, kly... addresses). Prints
+    the transaction's hex bytes and its JSON (params decoded).
 
     \b
     klayr-py transaction create hello createHello '{"message": "hi"}' \\
@@ -177,8 +226,7 @@ def create(
     if key is None and public_key is None:
         if offline:
             raise click.UsageError("give --passphrase, --private-key or --sender-public-key")
-        passphrase = click.prompt("Passphrase", hide_input=True)
-        key = private_key_from_passphrase(passphrase or "", key_derivation_path)
+        key = private_key_from_passphrase(ask_passphrase(), key_derivation_path)
     if offline:
         if chain_id is None or nonce is None:
             raise click.UsageError("--offline needs --chain-id and --nonce")
@@ -204,6 +252,8 @@ def create(
             raise click.UsageError("--send needs the node: leave out --offline")
         _transaction_output(tx, schema)
         return
+    if chain_id is not None:
+        node = replace(node, chain_id=_chain_id(chain_id).hex(), expected_by="--chain-id")
     with connect_node(node) as client:
         schema = command_params_schema(client.get_metadata(), module, command)
         if key is not None:
@@ -212,8 +262,7 @@ def create(
             assert public_key is not None
             info = client.get_node_info()
             if nonce is None:
-                account = client.get_auth_account(get_klayr32_address_from_public_key(public_key))
-                nonce = int(account["nonce"])
+                nonce = client.next_nonce(get_klayr32_address_from_public_key(public_key))
             min_fee = int(info.get("genesis", {}).get("minFeePerByte", 1000))
             tx = _build(
                 module,
@@ -226,9 +275,36 @@ def create(
                 public_key,
                 fee,
             )
-        if send:
-            client.send_transaction(tx)
         _transaction_output(tx, schema)
+        if send:
+            _send(client, tx)
+
+
+def _send(client: SyncAPIClient, tx: Transaction) -> str:
+    """Post ``tx`` and tell the user what the node did with it, on stderr (stdout stays JSON);
+    its ID."""
+    try:
+        transaction_id = client.send_transaction(tx)
+    except RpcClientError as error:
+        raise KlayrError(
+            f"the node refused transaction {tx.id.hex()} (nonce {tx.nonce}): {error.message}"
+        ) from None
+    click.echo(
+        f"transaction {transaction_id} (nonce {tx.nonce}) accepted into the pool; "
+        "it is final once a block includes it",
+        err=True,
+    )
+    return transaction_id
+
+
+def _chain_id(text: str) -> bytes:
+    try:
+        chain = bytes.fromhex(text)
+    except ValueError:
+        raise click.BadParameter("not hex", param_hint="--chain-id") from None
+    if len(chain) != 4:
+        raise click.BadParameter("must be 4 bytes (8 hex digits)", param_hint="--chain-id")
+    return chain
 
 
 def _build(
@@ -242,12 +318,7 @@ def _build(
     public_key: bytes | None,
     fee: int | None,
 ) -> Transaction:
-    try:
-        chain = bytes.fromhex(chain_id)
-    except ValueError:
-        raise click.BadParameter("not hex", param_hint="--chain-id") from None
-    if len(chain) != 4:
-        raise click.BadParameter("must be 4 bytes (8 hex digits)", param_hint="--chain-id")
+    chain = _chain_id(chain_id)
     return build_transaction(
         module=module,
         command=command,
@@ -270,20 +341,63 @@ def _decode_transaction(text: str) -> Transaction:
         raise click.BadParameter("not hex", param_hint="HEX") from None
 
 
+@transaction.command("get")
+@node_options
+@click.argument("transaction_id", metavar="ID")
+def get_transaction(node: NodeTarget, transaction_id: str) -> None:
+    """Print a transaction by ID, from the chain or the pool.
+
+    Its JSON with params decoded, and where it is: "in a block" or "in the pool".
+
+    \b
+    klayr-py transaction get 6c6e...
+    """
+    if not _HEX64.match(transaction_id):
+        raise click.BadParameter("a transaction ID is 64 hex digits", param_hint="ID")
+    wanted = transaction_id.lower()
+    with connect_node(node) as client:
+        found, status = _find_transaction(client, wanted)
+        metadata = client.get_metadata()
+    try:
+        schema = command_params_schema(metadata, found["module"], found["command"])
+        found = {**found, "params": decode_params(schema, bytes.fromhex(found["params"]))}
+    except (KlayrError, ValueError):
+        pass  # a command the metadata does not describe: params stay hex
+    echo_json({"status": status, "transaction": found})
+
+
+def _find_transaction(client: SyncAPIClient, wanted: str) -> tuple[dict[str, Any], str]:
+    """The transaction and where it is. The chain is asked again after the pool: a block may
+    take it out of the pool between the first two questions."""
+    for ask_pool in (True, False):
+        try:
+            return client.invoke("chain_getTransactionByID", {"id": wanted}), "in a block"
+        except RpcClientError:
+            if not ask_pool:
+                break
+        pending = client.invoke("txpool_getTransactionsFromPool", {})
+        found = next((tx for tx in pending if tx.get("id") == wanted), None)
+        if found is not None:
+            return found, "in the pool"
+    raise KlayrError(f"no transaction {wanted} on the chain or in the node's pool")
+
+
 @transaction.command("sign")
 @node_options
 @_key_options
 @click.argument("transaction_hex", metavar="HEX")
 @click.option("--chain-id", metavar="HEX", help="The chain ID [default: the node's].")
 def sign(
-    node: str,
+    node: NodeTarget,
     passphrase: str | None,
     private_key: str | None,
     key_derivation_path: str | None,
     transaction_hex: str,
     chain_id: str | None,
 ) -> None:
-    """Add a signature to the transaction HEX and print it (hex and JSON).
+    """Add a signature to a transaction.
+
+    Prints the transaction HEX with the signature added, as hex and JSON.
 
     \b
     klayr-py transaction sign 0a0568656c6c6f... --passphrase "..." --chain-id 04000000
@@ -291,9 +405,7 @@ def sign(
     tx = _decode_transaction(transaction_hex)
     key = _signing_key(passphrase, private_key, key_derivation_path)
     if key is None:
-        key = private_key_from_passphrase(
-            click.prompt("Passphrase", hide_input=True), key_derivation_path
-        )
+        key = private_key_from_passphrase(ask_passphrase(), key_derivation_path)
     if chain_id is None:
         with connect_node(node) as client:
             chain_id = str(client.get_node_info()["chainID"])
@@ -307,12 +419,14 @@ def sign(
 @transaction.command("send")
 @node_options
 @click.argument("transaction_hex", metavar="HEX")
-def send_command(node: str, transaction_hex: str) -> None:
-    """Post the signed transaction HEX to the node's pool; prints its ID.
+def send_command(node: NodeTarget, transaction_hex: str) -> None:
+    """Post a signed transaction to the node's pool.
+
+    Prints the ID of the transaction HEX, and on stderr what the node did with it.
 
     \b
     klayr-py transaction send 0a0568656c6c6f...
     """
     tx = _decode_transaction(transaction_hex)
     with connect_node(node) as client:
-        echo_json({"transactionId": client.send_transaction(tx)})
+        echo_json({"transactionId": _send(client, tx)})

@@ -3,7 +3,6 @@ and finding the node to talk to."""
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.util
 import json
@@ -15,20 +14,15 @@ from typing import Any, TypeVar
 
 import click
 
-from klayr_py.api_client import APIClient, SyncAPIClient
 from klayr_py.errors import KlayrError
 from klayr_py.node import Application, ApplicationConfig, ConfigError, load_config
 
 __all__ = [
     "DEFAULT_CONFIG",
-    "DEFAULT_URL",
     "KlayrGroup",
     "app_options",
-    "connect_node",
     "echo_json",
     "load_app",
-    "node_options",
-    "node_options_with_app",
     "parse_json_object",
     "read_config",
 ]
@@ -36,8 +30,6 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CONFIG = Path("config") / "config.json"
-DEFAULT_URL = "ws://127.0.0.1:7887/rpc-ws"
-CLIENT_TIMEOUT = 15.0
 
 
 def one_line(message: str) -> str:
@@ -185,73 +177,3 @@ def app_options(function: F) -> F:
         type=click.Path(dir_okay=False),
         help=f"The node's config.json [default: ./{DEFAULT_CONFIG}].",
     )(function)
-
-
-# -- the node to talk to ------------------------------------------------------------------------
-
-
-def node_options(function: F) -> F:
-    """``--url``, ``--data-path`` and ``--config`` to find the node."""
-    return _node_options(function, own_config=True)
-
-
-def node_options_with_app(function: F) -> F:
-    """``--url`` and ``--data-path``; ``--config`` comes from :func:`app_options`."""
-    return _node_options(function, own_config=False)
-
-
-def _node_options(function: F, *, own_config: bool) -> F:
-    @functools.wraps(function)
-    def wrapper(*args: Any, url: str | None, node_data_path: str | None, **kwargs: Any) -> Any:
-        config = kwargs.pop("node_config") if own_config else kwargs.get("config_path")
-        kwargs["node"] = _node_target(url, node_data_path, config)
-        return function(*args, **kwargs)
-
-    decorated: Any = wrapper
-    if own_config:
-        decorated = click.option(
-            "--config",
-            "node_config",
-            type=click.Path(dir_okay=False),
-            help="Find the node from this config (IPC if enabled, else ws/http) "
-            f"[default: ./{DEFAULT_CONFIG} if present, else {DEFAULT_URL}].",
-        )(decorated)
-    decorated = click.option(
-        "--data-path",
-        "node_data_path",
-        type=click.Path(file_okay=False),
-        help="Talk to the node over IPC: <data-path>/rpc.sock.",
-    )(decorated)
-    decorated = click.option(
-        "--url", metavar="URL", help="The node's ws://HOST:PORT/rpc-ws or http://HOST:PORT/rpc."
-    )(decorated)
-    return decorated  # type: ignore[no-any-return]
-
-
-def _node_target(url: str | None, data_path: str | None, config_path: str | None) -> str:
-    if url:
-        return url
-    if data_path:
-        return str(Path(data_path) / "rpc.sock")
-    file = Path(config_path) if config_path else DEFAULT_CONFIG
-    if not file.is_file():
-        if config_path:
-            raise ConfigError(f"no config file at {file}")
-        return DEFAULT_URL
-    config = load_config(file)
-    rpc = config.rpc
-    if "ipc" in rpc.modes:
-        base = file.resolve().parent
-        return str(config.resolve_path(config.system.data_path, base) / "rpc.sock")
-    if "ws" in rpc.modes:
-        return f"ws://{rpc.host}:{rpc.port}/rpc-ws"
-    if "http" in rpc.modes:
-        return f"http://{rpc.host}:{rpc.port}/rpc"
-    raise ConfigError(f"{file}: rpc.modes is empty: the node serves no RPC")
-
-
-def connect_node(target: str) -> SyncAPIClient:
-    """A client of the node at ``target`` (URL or IPC socket)."""
-    if "://" in target:
-        return SyncAPIClient(APIClient.from_url(target, timeout=CLIENT_TIMEOUT))
-    return SyncAPIClient(APIClient.from_ipc(target, timeout=CLIENT_TIMEOUT))

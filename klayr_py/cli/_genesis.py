@@ -109,6 +109,9 @@ def genesis() -> None:
     help="Validators' generator keys [default: generator.keys.fromFile, else "
     "./config/dev-validators.json].",
 )
+@click.option(
+    "--force", is_flag=True, help="Overwrite an existing genesis block or keys file."
+)
 def create(
     config_path: str | None,
     app_spec: str | None,
@@ -119,6 +122,7 @@ def create(
     assets_file: str | None,
     output: str | None,
     keys_output: str | None,
+    force: bool,
 ) -> None:
     """Create a dev genesis block from the application's modules.
 
@@ -145,6 +149,13 @@ def create(
         keys_file = app.path(config.generator.keys.from_file)
     else:
         keys_file = Path("config") / "dev-validators.json"
+    existing = [str(file) for file in (genesis_file, keys_file) if file.exists()]
+    if existing and not force:
+        raise ConfigError(
+            f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''}: a new "
+            "genesis block starts a new chain (a data directory of the old one will not start "
+            "with it); give --force to overwrite, or --output/--keys-output elsewhere"
+        )
     block, validator_accounts, funded = create_dev_chain(
         app,
         genesis_file=genesis_file,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import sys
 from typing import Any
 
 import click
@@ -15,8 +15,25 @@ from klayr_py.crypto.ed import (
     get_private_key_from_phrase_and_path,
     get_public_key_from_private_key,
 )
+from klayr_py.node.secret_file import write_secret_file
 
-__all__ = ["keys", "private_key_from_passphrase"]
+__all__ = ["ask_passphrase", "keys", "private_key_from_passphrase"]
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def ask_passphrase(*, confirm: bool = False) -> str:
+    """The passphrase typed at the terminal (hidden); without a terminal to ask on, a one-line
+    error saying which option gives it (rather than a getpass warning and "Aborted!")."""
+    if not _stdin_is_terminal():
+        raise click.ClickException(
+            "no passphrase given and no terminal to ask for it on: give --passphrase "
+            "(or --private-key where the command takes one)"
+        )
+    passphrase: str = click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm)
+    return passphrase
 
 
 def private_key_from_passphrase(passphrase: str, derivation_path: str | None) -> bytes:
@@ -53,13 +70,7 @@ def keys() -> None:
 
 
 @keys.command("create")
-@click.option(
-    "--passphrase",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="The secret passphrase (asked for when not given).",
-)
+@click.option("--passphrase", help="The secret passphrase (asked for, twice, when not given).")
 @click.option(
     "--key-derivation-path",
     metavar="PATH",
@@ -67,16 +78,20 @@ def keys() -> None:
     "sha256(passphrase) key of klayr_py's dev accounts].",
 )
 @click.option("--output", type=click.Path(dir_okay=False), help="Also write the keys file here.")
-def create(passphrase: str, key_derivation_path: str | None, output: str | None) -> None:
-    """Print Klayr-style keys JSON (address, publicKey, privateKey, plain generator keys).
+def create(passphrase: str | None, key_derivation_path: str | None, output: str | None) -> None:
+    """Print keys of a passphrase, as Klayr's keys JSON.
+
+    The JSON holds address, publicKey, privateKey and plain generator keys.
 
     The file serves as generator.keys.fromFile for a validator with this key.
 
     \b
     klayr-py keys create --passphrase "klayr_py dev account 0"
     """
+    if passphrase is None:
+        passphrase = ask_passphrase(confirm=True)
     private_key = private_key_from_passphrase(passphrase, key_derivation_path)
     value = {"keys": [keys_json(private_key, key_derivation_path)]}
     if output:
-        Path(output).write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+        write_secret_file(output, json.dumps(value, indent=2) + "\n")  # private key: 0600
     echo_json(value)

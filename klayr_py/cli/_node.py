@@ -14,12 +14,15 @@ import click
 from klayr_py.chain import Block
 from klayr_py.cli._common import app_options, load_app, read_config
 from klayr_py.cli._genesis import create_dev_chain
+from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.node import Application, ApplicationConfig, ConfigError, Engine
+from klayr_py.node.rpc.zmq_ipc import sockets_dir
 
 __all__ = ["chain", "start"]
 
 _MODES = ("ipc", "ws", "http")
+_DATABASES = ("blockchain.db", "offchain.db")  # what Application.start opens in the data path
 
 
 def _rpc_overrides(
@@ -184,6 +187,10 @@ def _describe_start(app: Application, dev: bool, throwaway: Path | None) -> None
     click.echo(f"klayr-py: chain {app.config.genesis.chain_id}, data path {app.data_path}")
     if "ipc" in rpc.modes:
         click.echo(f"klayr-py: RPC over IPC at {app.ipc_path}")
+        click.echo(
+            f"klayr-py: Klayr's ZeroMQ IPC in {sockets_dir(app.data_path)} "
+            f"(@klayr/api-client: createIPCClient('{app.data_path}'))"
+        )
     if "ws" in rpc.modes:
         click.echo(f"klayr-py: RPC over WebSocket at ws://{rpc.host}:{rpc.port}/rpc-ws")
     if "http" in rpc.modes:
@@ -208,7 +215,9 @@ def chain() -> None:
 def revert(
     config_path: str | None, app_spec: str | None, data_path: str | None, height: int, yes: bool
 ) -> None:
-    """Delete the blocks above HEIGHT, reverting their state (the node must be stopped).
+    """Delete the blocks above HEIGHT, reverting their state.
+
+    The node must be stopped (its database is locked while it runs).
 
     \b
     klayr-py chain revert --height 10 --yes
@@ -223,14 +232,52 @@ def revert(
             raise ConfigError("the genesis block cannot be reverted")
         if not yes:
             click.confirm(f"Delete blocks {height + 1}..{last} of {app.data_path}?", abort=True)
-        bar = click.progressbar(length=last - height, label="Reverting", file=sys.stderr)
-        with bar as progress:
+        total = last - height
+        if sys.stderr.isatty():
+            with click.progressbar(length=total, label="Reverting", file=sys.stderr) as progress:
+                while engine.height > height:
+                    engine.delete_last_block()
+                    progress.update(1)
+        else:  # a log or a pipe: click draws no bar there, so count in lines (every 10 %)
+            step, done = max(total // 10, 1), 0
             while engine.height > height:
                 engine.delete_last_block()
-                progress.update(1)
+                done += 1
+                if done % step == 0 or done == total:
+                    click.echo(f"Reverting: {done}/{total} blocks", err=True)
         click.echo(f"klayr-py: reverted to height {engine.height} ({engine.last_block.id.hex()})")
     finally:
         app.close()
+
+
+@chain.command()
+@app_options
+@click.option("--data-path", type=click.Path(file_okay=False), help="Override system.dataPath.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def reset(config_path: str | None, app_spec: str | None, data_path: str | None, yes: bool) -> None:
+    """Delete every block and all state, back to before genesis.
+
+    The next start applies the configured genesis block afresh: the way back after a new
+    genesis block, or to start over. The node must be stopped.
+
+    \b
+    klayr-py chain reset --yes          (also: klayr-py blockchain reset)
+    """
+    config, config_dir = read_config(config_path, required=True)
+    if data_path is not None:
+        config = config.with_overrides(system={"dataPath": str(Path(data_path).resolve())})
+    data = config.resolve_path(config.system.data_path, config_dir)
+    databases = [data / name for name in _DATABASES if (data / name).exists()]
+    if not databases:
+        click.echo(f"klayr-py: no chain at {data}: nothing to reset")
+        return
+    for database in databases:  # a running node holds the lock: fail before deleting anything
+        LevelDB(database).close()
+    if not yes:
+        click.confirm(f"Delete every block and all state in {data}?", abort=True)
+    for database in databases:
+        shutil.rmtree(database)
+    click.echo(f"klayr-py: reset {data}; the next start begins at the genesis block")
 
 
 def _open_offline(
@@ -255,9 +302,10 @@ def _open_offline(
 def import_blocks(
     config_path: str | None, app_spec: str | None, data_path: str | None, files: tuple[str, ...]
 ) -> None:
-    """Verify and append blocks produced elsewhere, in order (the node must be stopped).
+    """Verify and append blocks produced elsewhere.
 
-    Each FILE holds one block: Klayr's JSON (what ``klayr-py block get`` prints) or its
+    In order; the node must be stopped. Each FILE holds one block: Klayr's JSON (what
+    "klayr-py block get" prints) or its
     encoded bytes. A block that fails any check (height, previous block, slot, generator,
     signature, transactions, roots) stops the import; the chain keeps every block before it.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -13,6 +14,7 @@ import click
 from klayr_py.cli import _templates as templates
 from klayr_py.cli._common import echo_json, load_app
 from klayr_py.cli._genesis import create_dev_chain
+from klayr_py.cli._plugin_scaffold import add_plugin
 from klayr_py.node import ConfigError, load_config
 
 __all__ = ["generate", "init"]
@@ -26,6 +28,7 @@ _MARKERS = {
     "MODULE_MARKER": templates.MODULE_MARKER,
     "COMMAND_IMPORT_MARKER": templates.COMMAND_IMPORT_MARKER,
     "COMMAND_MARKER": templates.COMMAND_MARKER,
+    "STATE_MARKER": templates.STATE_MARKER,
 }
 
 
@@ -150,6 +153,62 @@ def add_command(root: Path, package: str, module: str, name: str) -> Path:
     return path
 
 
+def add_state(root: Path, package: str, module: str, name: str, kind: str) -> Path:
+    """Write store or event (``kind``) ``name`` of ``module`` and register it in the module.
+
+    A store takes the next free index of the module (the count of stores registered so far).
+    """
+    values = _module_values(package, module)
+    folder = root / package / "modules" / values["snake"]
+    module_file = folder / "module.py"
+    if not module_file.is_file():
+        raise ConfigError(f"no module {module} in {root / package / 'modules'}")
+    if templates.STATE_MARKER not in module_file.read_text(encoding="utf-8"):
+        raise ConfigError(
+            f"{module_file}: the line '{templates.STATE_MARKER}' is missing (a module made by "
+            "an older klayr-py): add it in __init__ where stores and events are registered"
+        )
+    class_name = name[:1].upper() + name[1:]
+    suffix, registry = ("Store", "stores") if kind == "store" else ("Event", "events")
+    template = templates.STORE if kind == "store" else templates.EVENT
+    path = folder / registry / f"{snake(name)}.py"
+    _write(
+        folder / registry,
+        {path.name: template},
+        {"module": module, "name": name, "Class": class_name},
+    )
+    if kind == "store":
+        lines = module_file.read_text(encoding="utf-8").splitlines()
+        index = sum(line.strip().startswith("self.stores.register(") for line in lines)
+        instance = f"{class_name}Store(self.name, {index})"
+    else:
+        instance = f"{class_name}Event(self.name)"
+    _insert_above(
+        module_file,
+        templates.COMMAND_IMPORT_MARKER,
+        f"from {package}.modules.{values['snake']}.{registry}.{snake(name)} import "
+        f"{class_name}{suffix}",
+    )
+    _insert_above(
+        module_file,
+        templates.STATE_MARKER,
+        f"self.{registry}.register({class_name}{suffix}, {instance})",
+    )
+    return path
+
+
+def new_dev_chain_id() -> str:
+    """A fresh dev chain ID: Klayr's dev network byte (04), then 3 random bytes.
+
+    Random (not derived from the name) so that two projects of the same name differ too; never
+    04000000, the chain ID of the hello example and of ``--dev``.
+    """
+    while True:
+        local = secrets.token_bytes(3)
+        if local != bytes(3):
+            return (b"\x04" + local).hex()
+
+
 def _config(block_time: int, chain_id: str, port: int) -> dict[str, Any]:
     return {
         "system": {"dataPath": "../data", "logLevel": "info", "keepEventsForHeights": 300},
@@ -171,14 +230,21 @@ def _config(block_time: int, chain_id: str, port: int) -> dict[str, Any]:
 @click.command()
 @click.argument("path", type=click.Path(file_okay=False))
 @click.option("--name", help="The project's Python package [default: from PATH].")
-@click.option("--chain-id", default="04000000", show_default=True, help="4 bytes, hex.")
+@click.option(
+    "--chain-id",
+    metavar="HEX",
+    help="4 bytes, hex [default: 04 (Klayr's dev network byte) and 3 random bytes, so that "
+    "no two projects share a chain ID].",
+)
 @click.option("--block-time", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option("--port", default=7887, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--accounts", default=2, show_default=True, help="Funded dev accounts.")
 def init(
-    path: str, name: str | None, chain_id: str, block_time: int, port: int, accounts: int
+    path: str, name: str | None, chain_id: str | None, block_time: int, port: int, accounts: int
 ) -> None:
-    """Create a new application project in PATH (an empty or new folder).
+    """Create a new application project.
+
+    PATH is an empty or new folder.
 
     It holds app.py (create_app), a sample "hello" module, config/config.json, a dev genesis
     block and validator keys, a README and a test.
@@ -189,8 +255,10 @@ def init(
     root = Path(path)
     if root.exists() and any(root.iterdir()):
         raise ConfigError(f"{root} is not empty")
+    if chain_id is None:
+        chain_id = new_dev_chain_id()
     package = _package_name(name or root.resolve().name)
-    values = {"pkg": package, "project": root.resolve().name}
+    values = {"pkg": package, "project": root.resolve().name, "chain_id": chain_id}
     root.mkdir(parents=True, exist_ok=True)
     (root / PROJECT_FILE).write_text(json.dumps({"package": package}) + "\n", encoding="utf-8")
     _write(
@@ -225,6 +293,7 @@ def init(
         {
             "project": str(root),
             "package": package,
+            "chainID": chain_id,
             "genesisBlockID": block.id.hex(),
             "accounts": [
                 {"address": a.klayr32_address, "passphrase": a.passphrase} for a in funded
@@ -236,7 +305,10 @@ def init(
 
 @click.group()
 def generate() -> None:
-    """Add a module or a command to a project made by ``klayr-py init``."""
+    """Add a module or a command to a project.
+
+    The project is one "klayr-py init" made (found from the working directory or --project).
+    """
 
 
 _project_option = click.option(
@@ -250,7 +322,9 @@ _project_option = click.option(
 @_project_option
 @click.argument("name")
 def generate_module(project: str | None, name: str) -> None:
-    """Create module NAME (camelCase) and register it in <package>/modules/__init__.py.
+    """Create a module and register it.
+
+    Module NAME (camelCase) goes to <package>/modules/, registered in its __init__.py.
 
     \b
     klayr-py generate module nft
@@ -266,7 +340,9 @@ def generate_module(project: str | None, name: str) -> None:
 @click.argument("module")
 @click.argument("name")
 def generate_command(project: str | None, module: str, name: str) -> None:
-    """Create command NAME of MODULE and add it to the module's commands.
+    """Create a command of a module.
+
+    Command NAME of MODULE, added to the module's commands.
 
     \b
     klayr-py generate command nft mintNft
@@ -276,3 +352,59 @@ def generate_command(project: str | None, module: str, name: str) -> None:
     root, package = _find_project(Path(project or ".").resolve())
     path = add_command(root, package, module_name, command)
     click.echo(f"created {path.relative_to(root)}")
+
+
+@generate.command("store")
+@_project_option
+@click.argument("module")
+@click.argument("name")
+def generate_store(project: str | None, module: str, name: str) -> None:
+    """Create a store of a module and register it.
+
+    Store NAME (camelCase) of MODULE, with the module's next store index.
+
+    \b
+    klayr-py generate store nft ownerOf
+    """
+    _generate_state(project, module, name, "store")
+
+
+@generate.command("event")
+@_project_option
+@click.argument("module")
+@click.argument("name")
+def generate_event(project: str | None, module: str, name: str) -> None:
+    """Create an event of a module and register it.
+
+    Event NAME (camelCase) of MODULE.
+
+    \b
+    klayr-py generate event nft nftMinted
+    """
+    _generate_state(project, module, name, "event")
+
+
+def _generate_state(project: str | None, module: str, name: str, kind: str) -> None:
+    module_name = klayr_name(module, "module")
+    entry = klayr_name(name, kind)
+    root, package = _find_project(Path(project or ".").resolve())
+    path = add_state(root, package, module_name, entry, kind)
+    click.echo(f"created {path.relative_to(root)}")
+
+
+@generate.command("plugin")
+@_project_option
+@click.argument("name")
+def generate_plugin(project: str | None, name: str) -> None:
+    """Create a plugin of the project and enable it.
+
+    Plugin NAME (lowercase, words joined by -) goes to plugins/NAME/ (plugin.toml and a
+    package), and config/config.json gets plugins.directory. It runs in its own process when
+    the node starts.
+
+    \b
+    klayr-py generate plugin block-watch
+    """
+    root, _ = _find_project(Path(project or ".").resolve())
+    for path in add_plugin(root, name):
+        click.echo(f"created {path.relative_to(root)}")

@@ -12,6 +12,7 @@ __all__ = [
     "COMMAND_IMPORT_MARKER",
     "COMMAND_MARKER",
     "CONFTEST",
+    "EVENT",
     "GITIGNORE",
     "MODULES_INIT",
     "MODULE_FILES",
@@ -20,12 +21,15 @@ __all__ = [
     "PROJECT_TEST",
     "README",
     "SAMPLE_MODULE_FILES",
+    "STATE_MARKER",
+    "STORE",
 ]
 
 MODULE_IMPORT_MARKER = "# klayr-py generate: module imports above this line"
 MODULE_MARKER = "# klayr-py generate: modules above this line"
 COMMAND_IMPORT_MARKER = "# klayr-py generate: command imports above this line"
 COMMAND_MARKER = "# klayr-py generate: commands above this line"
+STATE_MARKER = "# klayr-py generate: stores and events above this line"
 
 APP = '''"""The $project application: Klayr's default modules and this project's own.
 
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from klayr_py.node import Application, ApplicationConfig
+from klayr_py import Application, ApplicationConfig
 
 from $pkg.modules import registered_modules
 
@@ -53,8 +57,7 @@ MODULES_INIT = '''"""This project's modules, registered after the default ones i
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseModule
-from klayr_py.node import DefaultMethods
+from klayr_py import BaseModule, DefaultMethods
 
 $MODULE_IMPORT_MARKER
 
@@ -80,7 +83,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from klayr_py.modules import BaseCommand, BaseModule
+from klayr_py import BaseCommand, BaseModule
 
 from $pkg.modules.$snake.endpoint import ${Class}Endpoint
 from $pkg.modules.$snake.method import ${Class}Method
@@ -95,8 +98,9 @@ class ${Class}Module(BaseModule):
 
     def __init__(self) -> None:
         super().__init__()
-        # Register stores and events here, e.g.
+        # Stores and events (klayr-py generate store / event adds them), e.g.
         # self.stores.register(MyStore, MyStore(self.name, 0))
+        $STATE_MARKER
         self.endpoint = ${Class}Endpoint(self.stores, self.offchain_stores)
         self.method = ${Class}Method(self.stores, self.events)
         self.commands: list[BaseCommand[Any]] = [
@@ -112,7 +116,7 @@ class ${Class}Module(BaseModule):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseEndpoint
+from klayr_py import BaseEndpoint
 
 
 class ${Class}Endpoint(BaseEndpoint):
@@ -122,7 +126,7 @@ class ${Class}Endpoint(BaseEndpoint):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseMethod
+from klayr_py import BaseMethod
 
 
 class ${Class}Method(BaseMethod):
@@ -141,8 +145,13 @@ COMMAND = '''"""``$module:$name``."""
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseCommand, KlayrModel, VerificationResult
-from klayr_py.state_machine import CommandExecuteContext, CommandVerifyContext
+from klayr_py import (
+    BaseCommand,
+    CommandExecuteContext,
+    CommandVerifyContext,
+    KlayrModel,
+    VerificationResult,
+)
 
 
 class ${Class}Params(KlayrModel):
@@ -162,6 +171,37 @@ class ${Class}Command(BaseCommand[${Class}Params]):
         """Change the state: ``self.stores.get(MyStore).set(ctx, key, value)``."""
 '''
 
+STORE = '''"""The ``$name`` store of the $module module."""
+
+from __future__ import annotations
+
+from klayr_py import BaseStore, KlayrModel
+
+
+class ${Class}Data(KlayrModel):
+    """One entry of the ``$name`` store: add fields (``owner: bytes``, ``amount: UInt64`` ...)."""
+
+
+class ${Class}Store(BaseStore[${Class}Data]):
+    """``$name`` store: ``self.stores.get(${Class}Store).get(ctx, key)`` / ``.set(ctx, key, value)``;
+    the keys are yours to choose (an address, an ID ...)."""
+'''
+
+EVENT = '''"""The ``$name`` event of the $module module."""
+
+from __future__ import annotations
+
+from klayr_py import BaseEvent, KlayrModel
+
+
+class ${Class}Data(KlayrModel):
+    """The data of a ``$name`` event: add fields (``sender_address: bytes`` ...)."""
+
+
+class ${Class}Event(BaseEvent[${Class}Data]):
+    """``$name`` event: ``self.events.get(${Class}Event).add(ctx, data, topics)`` in a command."""
+'''
+
 # The sample module of ``init``: Klayr's Hello module, smaller.
 SAMPLE_MODULE_FILES = {
     **MODULE_FILES,
@@ -171,7 +211,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from klayr_py.modules import BaseCommand, BaseModule
+from klayr_py import BaseCommand, BaseModule
 
 from $pkg.modules.$snake.commands.create_hello import CreateHelloCommand
 from $pkg.modules.$snake.endpoint import ${Class}Endpoint
@@ -191,6 +231,7 @@ class ${Class}Module(BaseModule):
         super().__init__()
         self.stores.register(MessageStore, MessageStore(self.name, 0))
         self.events.register(NewHelloEvent, NewHelloEvent(self.name))
+        $STATE_MARKER
         self.endpoint = ${Class}Endpoint(self.stores, self.offchain_stores)
         self.method = ${Class}Method(self.stores, self.events)
         self.commands: list[BaseCommand[Any]] = [
@@ -207,7 +248,7 @@ class ${Class}Module(BaseModule):
 
 from __future__ import annotations
 
-from klayr_py.modules import Field, KlayrModel
+from klayr_py import Field, KlayrModel
 
 
 class CreateHelloParams(KlayrModel):
@@ -234,9 +275,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from klayr_py.crypto.address import get_address_from_klayr32_address
-from klayr_py.modules import BaseEndpoint
-from klayr_py.state_machine import EndpointContext
+from klayr_py import BaseEndpoint, EndpointContext, NotFoundError
+from klayr_py.crypto import get_address_from_klayr32_address
 
 from $pkg.modules.$snake.stores.message import MessageStore
 
@@ -247,13 +287,16 @@ class ${Class}Endpoint(BaseEndpoint):
     def get_hello(self, ctx: EndpointContext) -> dict[str, Any]:
         """The latest hello of ``params.address`` (kly...): ``{"message": ...}``."""
         address = get_address_from_klayr32_address(ctx.params["address"])
-        return self.stores.get(MessageStore).get(ctx, address).model_dump(by_alias=True)
+        store = self.stores.get(MessageStore)
+        if not store.has(ctx, address):  # say it in the module's words, not the store's
+            raise NotFoundError(f"{ctx.params['address']} has not said hello yet")
+        return store.get(ctx, address).model_dump(by_alias=True)
 ''',
     "stores/message.py": '''"""Each account's latest hello, keyed by the sender's address."""
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseStore
+from klayr_py import BaseStore
 
 from $pkg.modules.$snake.schemas import MessageData
 
@@ -265,7 +308,7 @@ class MessageStore(BaseStore[MessageData]):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseEvent
+from klayr_py import BaseEvent
 
 from $pkg.modules.$snake.schemas import NewHelloData
 
@@ -277,8 +320,7 @@ class NewHelloEvent(BaseEvent[NewHelloData]):
 
 from __future__ import annotations
 
-from klayr_py.modules import BaseCommand
-from klayr_py.state_machine import CommandExecuteContext
+from klayr_py import BaseCommand, CommandExecuteContext
 
 from $pkg.modules.$snake.events.new_hello import NewHelloEvent
 from $pkg.modules.$snake.schemas import CreateHelloParams, MessageData, NewHelloData
@@ -367,6 +409,8 @@ $$ python -m pytest tests
 - `config/config.json`: the node's configuration (paths relative to `config/`);
   `config/genesis_block.blob` and `config/dev-validators.json` are a dev chain whose accounts use
   the public passphrases `klayr_py dev account 0`, `1`: never give them anything of value.
+- Commands run in this folder find this project's node from `config/config.json` and refuse a
+  node that runs another chain (chain ID `$chain_id`, or another genesis block).
 - `klayr-py generate module NAME`, `klayr-py generate command MODULE NAME` add code.
 - `klayr-py genesis create` makes a new genesis block (delete `data/` afterwards).
 """

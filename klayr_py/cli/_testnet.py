@@ -17,7 +17,9 @@ from klayr_py.node.cometbft.testnet import TestnetLayout, write_testnet
 __all__ = ["testnet"]
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True, short_help="Create, start and stop a local network of validators."
+)
 @app_options
 @click.option("--validators", default=4, show_default=True, type=click.IntRange(1, 50))
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="The network's folder.")
@@ -106,14 +108,14 @@ def testnet(
     echo_json(network)
 
 
-@testnet.command("start")
+@testnet.command("start", short_help="Start every node of the network in DIR, detached.")
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))
 def start_nodes(directory: str) -> None:
     """Start every node of the network in DIR (detached; logs in DIR/<node>.log)."""
     echo_json(start_network(Path(directory).resolve()))
 
 
-@testnet.command("stop")
+@testnet.command("stop", short_help="Stop the nodes that testnet start started in DIR.")
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False))
 def stop_nodes(directory: str) -> None:
     """Stop the nodes `testnet start` started in DIR (SIGTERM, then wait)."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from klayr_py.codec._codegen import Decoder, Encoder, generate
+from klayr_py.codec._native_paths import with_native_decoder, with_native_encoder
 from klayr_py.codec._spec import ObjectSpec, parse_schema
 from klayr_py.errors import CodecError
 
@@ -31,7 +32,9 @@ class CompiledSchema:
         self.schema_id: str | None = schema.get("$id") if isinstance(schema, Mapping) else None
         self.spec: ObjectSpec = parse_schema(schema)
         # Plain functions in slots: calling them costs no bound-method creation.
-        self.encode, self.decode = generate(self.spec)
+        python_encode, python_decode = generate(self.spec)
+        self.encode = with_native_encoder(self.spec, python_encode)
+        self.decode = with_native_decoder(self.spec, python_decode)
 
     def __repr__(self) -> str:
         return f"CompiledSchema({self.schema_id!r})"

@@ -45,11 +45,6 @@ def zigzag(value: int) -> int:
     return value << 1 if value >= 0 else (-value << 1) - 1
 
 
-def unzigzag(value: int) -> int:
-    """Inverse of :func:`zigzag`."""
-    return (value >> 1) ^ -(value & 1)
-
-
 def read_uvarint(data: bytes, offset: int, end: int, bits: int, path: str = "") -> tuple[int, int]:
     """Read a varint of at most ``bits`` bits at ``offset``; returns (value, next offset).
 

@@ -7,13 +7,13 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from klayr_py.modules._naming import derive_name
-from klayr_py.modules.typed import ValueCodec, model_of
+from klayr_py.modules._naming import DerivedName
+from klayr_py.modules._value_codec import ValueCodec, model_of
 
 T = TypeVar("T")
 
 
-class Declared(Generic[T]):
+class Declared(DerivedName, Generic[T]):
     """A class whose ``name`` derives from its class name and whose values have one type.
 
     Subclasses declare the value type as a class attribute, either ``schema`` (a Klayr schema;
@@ -23,28 +23,20 @@ class Declared(Generic[T]):
     hello command does to apply its configured lengths) keeps the model for values.
     """
 
-    name: ClassVar[str]
     schema: dict[str, Any] | None = None
     model: type[BaseModel] | None = None
-    _suffix: ClassVar[str] = ""
     _generic_base: ClassVar[type | None] = None  # the class whose generic argument is the model
-
-    _name_given: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            cls._name_given = True  # an explicit name is inherited, as Klayr's getter override
-        elif not cls._name_given:
-            cls.name = derive_name(cls.__name__, cls._suffix)
         if cls.model is None and cls._generic_base is not None:
             cls.model = model_of(cls, cls._generic_base)
 
     def __init__(self) -> None:
         # A private copy: Klayr-style in-place edits in init must not leak to other instances.
         schema = copy.deepcopy(self.schema) if self.schema is not None else None
-        self._values: ValueCodec[T] = ValueCodec(schema, self.model)
-        self.schema = self._values.schema
+        self._codec: ValueCodec[T] = ValueCodec(schema, self.model)
+        self.schema = self._codec.schema
 
     def refresh_schema(self) -> None:
         """Recompile the value codec from ``schema`` as it is now.
@@ -52,12 +44,12 @@ class Declared(Generic[T]):
         Klayr modules adjust a schema in place during ``init`` (the hello command sets its
         message lengths from config); the state machine calls this after every module's init.
         """
-        self._values = ValueCodec(self.schema, self._values.model)
-        self.schema = self._values.schema
+        self._codec = ValueCodec(self.schema, self._codec.model)
+        self.schema = self._codec.schema
 
     @property
-    def values(self) -> ValueCodec[T]:
+    def codec(self) -> ValueCodec[T]:
         """The codec of this item's values (rebuilt if ``schema`` was reassigned)."""
-        if self._values.schema is not self.schema:
-            self._values = ValueCodec(self.schema, self._values.model)
-        return self._values
+        if self._codec.schema is not self.schema:
+            self._codec = ValueCodec(self.schema, self._codec.model)
+        return self._codec

@@ -9,7 +9,7 @@ from klayr_py.modules.named_registry import NamedRegistry
 from klayr_py.modules.verification import VerificationResult
 
 if TYPE_CHECKING:
-    from klayr_py.state_machine.contexts import CommandExecuteContext, CommandVerifyContext
+    from klayr_py.contexts.hooks import CommandExecuteContext, CommandVerifyContext
 
 P = TypeVar("P")
 

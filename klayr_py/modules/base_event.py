@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules._declared import Declared
 
 T = TypeVar("T")
@@ -29,7 +30,7 @@ class BaseEvent(Declared[T]):
 
     def add(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         data: T | dict[str, Any],
         topics: Sequence[bytes] | None = None,
         no_revert: bool = False,
@@ -41,7 +42,7 @@ class BaseEvent(Declared[T]):
         survive the revert of a failing command.
         """
         ctx.event_queue.add(
-            self.module_name, self.name, self.values.encode(data), topics, no_revert
+            self.module_name, self.name, self.codec.encode(data), topics, no_revert
         )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic.alias_generators import to_camel
 
-from klayr_py.modules._naming import derive_name
+from klayr_py.modules._naming import DerivedName
 from klayr_py.modules.base_command import BaseCommand
 from klayr_py.modules.base_endpoint import BaseEndpoint
 from klayr_py.modules.base_method import BaseMethod
@@ -15,7 +15,7 @@ from klayr_py.modules.named_registry import NamedRegistry
 from klayr_py.modules.verification import VerificationResult
 
 if TYPE_CHECKING:
-    from klayr_py.state_machine.contexts import (
+    from klayr_py.contexts.hooks import (
         BlockAfterExecuteContext,
         BlockExecuteContext,
         BlockVerifyContext,
@@ -61,7 +61,7 @@ HOOKS = (
 )
 
 
-class BaseModule:
+class BaseModule(DerivedName):
     """Subclass to build a module; register commands, stores and events in ``__init__``.
 
     ``name`` derives from the class name (``HelloModule`` -> ``hello``); set ``name = "..."`` on
@@ -70,15 +70,7 @@ class BaseModule:
     through an ``add_dependencies(...)`` method of the module's own choosing, as in Klayr.
     """
 
-    name: ClassVar[str] = "base"
-    _name_given: ClassVar[bool] = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            cls._name_given = True  # an explicit name is inherited, as Klayr's getter override
-        elif not cls._name_given:
-            cls.name = derive_name(cls.__name__, "Module")
+    _suffix = "Module"
 
     def __init__(self) -> None:
         self.commands: list[BaseCommand[Any]] = []

@@ -11,39 +11,48 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from klayr_py.chain import Block
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.db import LevelDB
-from klayr_py.errors import KlayrError
+from klayr_py.errors import KlayrError, ModuleConfigError
 from klayr_py.modules import BaseModule
-from klayr_py.modules.auth import AuthMethod, AuthModule
-from klayr_py.modules.fee import FeeMethod, FeeModule
-from klayr_py.modules.token import TokenMethod, TokenModule
-from klayr_py.modules.validators import ValidatorsMethod, ValidatorsModule
+from klayr_py.modules.auth import AuthMethod
+from klayr_py.modules.fee import FeeMethod
+from klayr_py.modules.token import TokenMethod
 from klayr_py.node.config import ApplicationConfig, ConfigError
+from klayr_py.node.default_modules import DefaultMethods, create_default_modules
 from klayr_py.node.engine import Engine, GeneratorKey, NonceReader
+from klayr_py.node.event_root_worker import parallel_roots_pay_off
 from klayr_py.node.genesis import (
     create_genesis_block,
     encode_genesis_assets,
     read_genesis_block,
 )
+from klayr_py.node.plugin_host.host import HostSettings, PluginHost
+from klayr_py.node.plugin_host.loading import plan_plugins
 from klayr_py.node.pool import PoolConfig
-from klayr_py.node.rpc import RpcMethods, RpcServer
+from klayr_py.node.rpc import RpcLimits, RpcMethods, RpcServer
+from klayr_py.node.rpc.connections import ConnectionLimits
+from klayr_py.node.rpc.dispatch import Dispatcher
+from klayr_py.node.rpc.zmq_ipc import ZmqIpcServer
 from klayr_py.state_machine import StateMachine
-from klayr_py.state_machine.parallel_roots import parallel_roots_pay_off
 
-if TYPE_CHECKING:
-    from klayr_py.plugins.host import PluginHost
-
-__all__ = ["Application", "DefaultMethods", "auth_nonce_reader", "load_generator_keys"]
+__all__ = [
+    "Application",
+    "DefaultMethods",
+    "auth_nonce_reader",
+    "fee_balance_reader",
+    "load_generator_keys",
+]
 
 _LOG_LEVELS = {
     "trace": logging.DEBUG,
@@ -54,16 +63,6 @@ _LOG_LEVELS = {
     "fatal": logging.CRITICAL,
     "none": logging.CRITICAL + 10,
 }
-
-
-@dataclass(frozen=True)
-class DefaultMethods:
-    """The default modules' methods, for modules that depend on them (``add_dependencies``)."""
-
-    auth: AuthMethod
-    validators: ValidatorsMethod
-    token: TokenMethod
-    fee: FeeMethod
 
 
 class Application:
@@ -100,11 +99,10 @@ class Application:
     ) -> tuple[Application, DefaultMethods]:
         """An application with Klayr's default modules: auth, validators, token, fee."""
         app = cls(config, config_dir=config_dir)
-        auth, validators, token, fee = AuthModule(), ValidatorsModule(), TokenModule(), FeeModule()
-        fee.add_dependencies(token.method)
-        for module in (auth, validators, token, fee):
+        modules, methods = create_default_modules()
+        for module in modules:
             app.register_module(module)
-        return app, DefaultMethods(auth.method, validators.method, token.method, fee.method)
+        return app, methods
 
     def register_module(self, module: BaseModule) -> None:
         """Add a module; its hooks run in registration order. Names must be unique."""
@@ -129,8 +127,12 @@ class Application:
     # -- genesis ------------------------------------------------------------------------------
 
     def init_modules(self) -> None:
-        """Call every module's ``init`` with ``modules.<name>`` and the genesis config."""
-        self.state_machine.init(self.config.genesis, self.config.modules)
+        """Call every module's ``init`` with ``modules.<name>`` and the genesis config;
+        :class:`ConfigError` naming the file and each refused setting."""
+        try:
+            self.state_machine.init(self.config.genesis, self.config.modules)
+        except ModuleConfigError as error:
+            raise ConfigError(f"{self.config.source}: {'; '.join(error.errors)}") from None
 
     def create_genesis_block(self, assets: Mapping[str, Any], timestamp: int) -> Block:
         """The genesis block of this application's modules with ``assets`` (JSON or bytes)."""
@@ -154,6 +156,7 @@ class Application:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         self.init_modules()
+        self._check_plugin_settings()
         genesis_block = read_genesis_block(self.path(self.config.genesis.block.from_file))
         keys_file = self.config.generator.keys.from_file
         self._generator_keys = load_generator_keys(self.path(keys_file)) if keys_file else {}
@@ -176,8 +179,10 @@ class Application:
                 min_entrance_fee_priority=pool.min_entrance_fee_priority,
                 min_replacement_fee_difference=pool.min_replacement_fee_difference,
                 max_transaction_size=self.config.genesis.max_transactions_size,
+                max_nonce_gap=pool.max_nonce_gap,
             ),
             nonce_reader=auth_nonce_reader(self.state_machine),
+            balance_reader=fee_balance_reader(self.state_machine),
             signature_workers=self.config.system.signature_workers,
             parallel_roots=(
                 parallel_roots_pay_off()
@@ -189,8 +194,16 @@ class Application:
         )
         try:
             engine.start()
-        except BaseException:
+        except BaseException as error:
+            foreign = isinstance(error, KlayrError) and _holds_another_chain(engine)
             engine.close()
+            if foreign:
+                raise KlayrError(
+                    f"the data directory {data_path} belongs to another chain (its genesis block "
+                    f"is not the configured {genesis_block.id.hex()}): to start this chain "
+                    f"afresh, delete it (rm -r {data_path}; its blocks are lost), or set another "
+                    f"system.dataPath in {self.config.source} (klayr-py start --data-path DIR)"
+                ) from None
             raise
         self.engine = engine
         self.logger.info(
@@ -230,6 +243,7 @@ class Application:
         self._stopping = asyncio.Event()
         methods = self.rpc_methods()
         rpc: RpcServer | None = None
+        zmq_ipc: ZmqIpcServer | None = None
         plugins: PluginHost | None = None
         try:  # one clean-up path, whether start-up or the loop fails or a signal arrives
             rpc = self.rpc_server(methods)
@@ -237,7 +251,10 @@ class Application:
                 try:
                     await rpc.start()
                 except OSError as error:
-                    raise KlayrError(f"cannot start the RPC server: {error}") from None
+                    raise KlayrError(self._rpc_start_failure(error)) from None
+            zmq_ipc = self.zmq_ipc_server(methods, rpc.dispatcher if rpc is not None else None)
+            if zmq_ipc is not None:
+                await zmq_ipc.start()
             plugins = self.plugin_host(methods, rpc)
             if plugins is not None:
                 await plugins.start()
@@ -250,6 +267,8 @@ class Application:
         finally:
             if plugins is not None:
                 await plugins.stop()
+            if zmq_ipc is not None:
+                await zmq_ipc.stop()
             if rpc is not None:
                 await rpc.stop()
             self.close()
@@ -267,12 +286,33 @@ class Application:
             engine.pool.expire()
             self.forge(next_slot)
 
+    def _check_plugin_settings(self) -> None:
+        """Refuse ``plugins.enabled`` without ``plugins.directory``: the plugins would silently
+        not run, and the user would wonder why."""
+        settings = self.config.plugins
+        if settings.enabled and settings.directory is None:
+            raise ConfigError(
+                f"{self.config.source}: plugins.enabled lists {', '.join(settings.enabled)} but "
+                "plugins.directory is not set, so no plugin would run: set plugins.directory "
+                "to the folder holding the plugins (docs/plugins.md)"
+            )
+
+    def _rpc_start_failure(self, error: OSError) -> str:
+        rpc = self.config.rpc
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"cannot start the RPC server: {rpc.host}:{rpc.port} is already in use (another "
+                f"node?): set another rpc.port in {self.config.source}, or start with --port N"
+            )
+        return f"cannot start the RPC server on {rpc.host}:{rpc.port}: {error}"
+
     def rpc_methods(self) -> RpcMethods:
         """The RPC methods over the started engine (shared by the RPC server and plugins)."""
         return RpcMethods(
             self._require_engine(),
             genesis_config=self.config.genesis.model_dump(by_alias=True),
             allowed=tuple(self.config.rpc.allowed_methods),
+            max_block_range=self.config.rpc.max_block_range,
         )
 
     def plugin_host(self, methods: RpcMethods, rpc: RpcServer | None) -> PluginHost | None:
@@ -284,10 +324,6 @@ class Application:
         settings = self.config.plugins
         if settings.directory is None:
             return None
-        # Imported here: the plugins layer builds on the node's (engine, RPC methods).
-        from klayr_py.plugins.host import HostSettings, PluginHost
-        from klayr_py.plugins.loading import plan_plugins
-
         plan = plan_plugins(self.path(settings.directory), settings.enabled, settings.configs)
         for line in plan.report():
             self.logger.warning("%s", line)
@@ -301,6 +337,10 @@ class Application:
                 heartbeat_timeout=settings.heartbeat_timeout,
                 max_restarts=settings.max_restarts,
                 event_buffer=settings.event_buffer,
+                sandbox=settings.sandbox,
+                storage_quota_mb=settings.storage_quota_mb,
+                storage_quotas_mb=dict(settings.storage_quotas),
+                restarts_reset_after=settings.restarts_reset_after,
             ),
         )
 
@@ -317,6 +357,25 @@ class Application:
             host=self.config.rpc.host,
             port=self.config.rpc.port,
             ipc_path=self.ipc_path,
+            limits=RpcLimits.from_config(self.config.rpc),
+            connection_limits=ConnectionLimits.from_config(self.config.rpc),
+        )
+        server.attach(engine)
+        return server
+
+    def zmq_ipc_server(
+        self, methods: RpcMethods | None = None, dispatcher: Dispatcher | None = None
+    ) -> ZmqIpcServer | None:
+        """Klayr's ZeroMQ IPC sockets under ``<dataPath>/tmp/sockets`` when ``rpc.modes`` has
+        ``ipc``: what ``@klayr/api-client``'s ``createIPCClient`` and Klayr Commander use."""
+        if "ipc" not in self.config.rpc.modes:
+            return None
+        engine = self._require_engine()
+        server = ZmqIpcServer(
+            methods or self.rpc_methods(),
+            self.data_path,
+            RpcLimits.from_config(self.config.rpc),
+            dispatcher,
         )
         server.attach(engine)
         return server
@@ -344,6 +403,17 @@ class Application:
         return self.engine
 
 
+def _holds_another_chain(engine: Engine) -> bool:
+    """Whether the engine's database holds blocks from a genesis block other than its own."""
+    genesis = engine.genesis_block
+    try:
+        if engine.storage.last_height < 0:
+            return False
+        return bool(engine.storage.get_block_id(genesis.header.height) != genesis.id)
+    except KlayrError:
+        return False
+
+
 def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:
     """How the pool reads an account's confirmed nonce: the auth module's method, if any
     registered module has it."""
@@ -356,6 +426,24 @@ def auth_nonce_reader(state_machine: StateMachine) -> NonceReader | None:
 
             return read
     return None
+
+
+def fee_balance_reader(state_machine: StateMachine) -> NonceReader | None:
+    """How the pool reads what an account can spend on fees: the token module's available
+    balance of the fee module's token, if both modules are registered."""
+    fee = token = None
+    for module in state_machine.modules:
+        if isinstance(module.method, FeeMethod):
+            fee = module.method
+        elif isinstance(module.method, TokenMethod):
+            token = module.method
+    if fee is None or token is None:
+        return None
+
+    def read(ctx: Any, address: bytes, fee: FeeMethod = fee, token: TokenMethod = token) -> int:
+        return int(token.get_available_balance(ctx, address, fee.get_fee_token_id()))
+
+    return read
 
 
 def load_generator_keys(path: Path) -> dict[bytes, GeneratorKey]:

@@ -10,8 +10,10 @@ from klayr_py.chain import AggregateCommit, Block, BlockAssets, BlockHeader, Tra
 from klayr_py.chain.constants import EMPTY_HASH
 from klayr_py.crypto import ed
 from klayr_py.crypto.address import get_address_from_public_key
+from klayr_py.interfaces import TransactionSelector
 from klayr_py.node.block_run import BlockOutcome, run_block
 from klayr_py.node.chain_state import BlockImportError, ChainState
+from klayr_py.node.event_root_worker import EventRootWorker
 from klayr_py.node.generator import PoolSelector
 from klayr_py.state_machine.abi import (
     ABI,
@@ -19,8 +21,7 @@ from klayr_py.state_machine.abi import (
     InitStateMachineRequest,
     InsertAssetsRequest,
 )
-from klayr_py.state_machine.block_executor import BlockExecutionError, TransactionSelector
-from klayr_py.state_machine.parallel_roots import EventRootWorker
+from klayr_py.state_machine.block_executor import BlockExecutionError
 
 __all__ = ["BLOCK_VERSION", "BlockGenerator", "GeneratorKey", "draft_header"]
 

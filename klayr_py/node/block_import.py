@@ -11,6 +11,7 @@ from klayr_py.errors import KlayrError
 from klayr_py.node.block_generation import BLOCK_VERSION
 from klayr_py.node.block_run import AllTransactions, BlockOutcome, check_roots, run_block
 from klayr_py.node.chain_state import BlockImportError, ChainState
+from klayr_py.node.event_root_worker import EventRootWorker
 from klayr_py.node.validator_set import compute_validators_hash, generator_at
 from klayr_py.node.verifier import ParallelVerifier
 from klayr_py.state_machine.abi import (
@@ -20,7 +21,6 @@ from klayr_py.state_machine.abi import (
     InitGenesisStateRequest,
     InitStateMachineRequest,
 )
-from klayr_py.state_machine.parallel_roots import EventRootWorker
 
 __all__ = ["BlockImporter"]
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
+from klayr_py.contexts.hooks import NextValidators
+from klayr_py.interfaces import TransactionSelector
+from klayr_py.node.event_root_worker import STREAM_BATCH, EventRootWorker
 from klayr_py.state_machine.abi import (
     ABI,
     AfterTransactionsExecuteRequest,
@@ -21,14 +24,8 @@ from klayr_py.state_machine.abi import (
     VerifyAssetsRequest,
     VerifyTransactionRequest,
 )
-from klayr_py.state_machine.block_executor import (
-    AllTransactions,
-    TransactionSelector,
-    rejection_reason,
-)
+from klayr_py.state_machine.block_executor import AllTransactions, rejection_reason
 from klayr_py.state_machine.block_executor import check_roots as check_header_roots
-from klayr_py.state_machine.contexts import NextValidators
-from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
 from klayr_py.state_machine.state_machine import TransactionExecutionResult
 
 __all__ = ["AllTransactions", "BlockOutcome", "check_roots", "run_block"]

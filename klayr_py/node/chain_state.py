@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from klayr_py.chain import Block, BlockHeader, Event
 from klayr_py.chain.storage import ChainStorage
+from klayr_py.contexts.hooks import NextValidators
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError
 from klayr_py.node.validator_set import ValidatorSetStore, compute_validators_hash, generator_at
@@ -23,7 +24,6 @@ from klayr_py.state_machine.abi import (
     InitStateMachineRequest,
     RevertRequest,
 )
-from klayr_py.state_machine.contexts import NextValidators
 
 __all__ = ["BlockImportError", "ChainState", "Listener"]
 

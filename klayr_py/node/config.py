@@ -69,8 +69,33 @@ class RpcConfig(_Section):
 
     modes: list[RpcMode] = Field(default_factory=_default_modes)
     host: str = "127.0.0.1"
+    """A host other than loopback exposes the RPC, which has no authentication (a warning)."""
     port: int = Field(default=7887, ge=1, le=65535)
     allowed_methods: list[str] = Field(default_factory=lambda: ["*"])
+    """Globs of the methods served, and of the events a WebSocket may subscribe to."""
+    max_request_size: int = Field(default=1 << 20, ge=1024)
+    """Bytes of one HTTP body, WebSocket message or IPC request (klayr_py only): the same limit
+    on every transport; one byte more is refused."""
+    max_batch_length: int = Field(default=100, ge=1)
+    """Requests in one JSON-RPC batch (klayr_py only)."""
+    max_response_size: int = Field(default=4 << 20, ge=1024)
+    """Bytes of JSON one message may answer, a whole batch included (klayr_py only)."""
+    max_block_range: int = Field(default=100, ge=1)
+    """Blocks ``chain_getBlocksByHeightBetween`` returns in one call (klayr_py only; Klayr's
+    engine sets no cap)."""
+    request_timeout: float = Field(default=5.0, gt=0)
+    """Seconds to answer one message, a whole batch included (klayr_py only)."""
+    workers: int = Field(default=2, ge=1, le=64)
+    """Threads that read blocks and build responses, off the forging path (klayr_py only)."""
+    max_connections: int = Field(default=200, ge=1)
+    """Open RPC connections on each listener (TCP, and the IPC socket apart, so a TCP flood does
+    not lock local tools out); more are answered 503 and closed (klayr_py only)."""
+    header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a connection may take to send a whole request, and may stay open idle between
+    HTTP requests (klayr_py only)."""
+    idle_timeout: float = Field(default=60.0, gt=0)
+    """Seconds a WebSocket with no subscription may stay silent before it is closed (klayr_py
+    only)."""
 
 
 class GenesisBlockSource(_Section):
@@ -120,6 +145,8 @@ class TransactionPoolConfig(_Section):
     transaction_expiry_time: int = Field(default=3 * 60 * 60 * 1000, ge=60_000)
     min_entrance_fee_priority: int = Field(default=0, ge=0)
     min_replacement_fee_difference: int = Field(default=10, ge=0)
+    max_nonce_gap: int = Field(default=64, ge=1)
+    """A pooled nonce must be below the account's nonce + this (klayr_py only)."""
 
     @field_validator("min_entrance_fee_priority", "min_replacement_fee_difference", mode="before")
     @classmethod
@@ -150,13 +177,18 @@ class PluginsConfig(_Section):
     max_restarts: int = Field(default=5, ge=0)
     """Restarts after crashes before a plugin is given up."""
     event_buffer: int = Field(default=256, ge=1)
-    """Events waiting for a slow plugin before further ones are dropped (and counted)."""
-
-    def config_for(self, name: str) -> dict[str, Any]:
-        """The configuration given for plugin ``name`` (``{}`` if none)."""
-        extra = self.model_extra or {}
-        value = extra.get(name, {})
-        return dict(value) if isinstance(value, dict) else {}
+    """Events waiting for a slow plugin before further ones are dropped (and counted); also
+    how many recent events a restarted plugin can get again."""
+    sandbox: Literal["required", "optional", "off"] = "required"
+    """``required``: every plugin runs in a bubblewrap sandbox, and none runs where bubblewrap
+    is unavailable; ``optional`` (the operator's explicit opt-out): sandboxed when possible,
+    otherwise unconfined, with a warning; ``off``: never sandboxed."""
+    storage_quota_mb: int = Field(default=64, ge=1)
+    """MiB each plugin may keep on the node's disk (its storage and its data directory)."""
+    storage_quotas: dict[str, pydantic.PositiveInt] = Field(default_factory=dict)
+    """Quotas in MiB of particular plugins, by name, instead of ``storageQuotaMb``."""
+    restarts_reset_after: float = Field(default=60.0, gt=0)
+    """Seconds a plugin must run without crashing for its restart budget to be whole again."""
 
     @property
     def configs(self) -> dict[str, dict[str, Any]]:
@@ -192,20 +224,29 @@ class ApplicationConfig(_Section):
     """Accepted for compatibility with Klayr's files; klayr_py runs a single node."""
     consensus: ConsensusConfig = Field(default_factory=ConsensusConfig)
 
+    _source: str = pydantic.PrivateAttr(default="config")
+
+    @property
+    def source(self) -> str:
+        """Where the settings came from (the config file's path), for error messages."""
+        return self._source
+
     @classmethod
     def from_dict(cls, value: Any, source: str = "config") -> ApplicationConfig:
         """Validate ``value``; :class:`ConfigError` lists every bad key."""
         try:
-            return cls.model_validate(value)
+            config = cls.model_validate(value)
         except pydantic.ValidationError as error:
             raise ConfigError(_describe(error, source)) from None
+        config._source = source
+        return config
 
     def with_overrides(self, **sections: dict[str, Any]) -> ApplicationConfig:
         """A copy with some keys of some sections replaced, e.g. ``system={"dataPath": p}``."""
         data = self.model_dump(by_alias=True)
         for name, values in sections.items():
             data[to_camel(name)].update(values)
-        return ApplicationConfig.from_dict(data)
+        return ApplicationConfig.from_dict(data, self._source)
 
     def resolve_path(self, path: str, base: Path) -> Path:
         """``path`` with ``~`` expanded, relative to ``base`` (the config file's folder)."""

@@ -21,6 +21,7 @@ from klayr_py.modules.auth import GENESIS_AUTH_STORE_SCHEMA
 from klayr_py.modules.token import GENESIS_TOKEN_STORE_SCHEMA
 from klayr_py.modules.validators import GENESIS_SCHEMA as VALIDATORS_GENESIS_SCHEMA
 from klayr_py.node.engine import GeneratorKey
+from klayr_py.node.secret_file import write_secret_file
 
 __all__ = [
     "DevAccount",
@@ -133,6 +134,5 @@ def write_generator_keys(path: str | Path, validators: Sequence[DevAccount]) -> 
         }
         for account in validators
     ]
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps({"keys": keys}, indent=2) + "\n", encoding="utf-8")
+    # Plain private keys: owner-only (0600), never world-readable.
+    write_secret_file(path, json.dumps({"keys": keys}, indent=2) + "\n")

@@ -19,10 +19,12 @@ from typing import Any
 from klayr_py.chain import Block, Transaction
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import TransactionSelector
 from klayr_py.modules import VerificationResult
 from klayr_py.node.block_generation import BlockGenerator, GeneratorKey
 from klayr_py.node.block_import import BlockImporter
 from klayr_py.node.chain_state import BlockImportError, ChainState, Listener
+from klayr_py.node.event_root_worker import EventRootWorker
 from klayr_py.node.pool import AddResult, PoolConfig, RejectReason, TransactionPool
 from klayr_py.node.read_side import ChainReader, DryRunResult
 from klayr_py.node.verifier import ParallelVerifier
@@ -30,8 +32,6 @@ from klayr_py.state import DEFAULT_PAGE_CACHE_SIZE, OffchainStore, StateStore
 from klayr_py.state_machine import ImmutableMethodContext, NextValidators, StateMachine
 from klayr_py.state_machine.abi import ClearRequest, InitRequest
 from klayr_py.state_machine.abi_handler import ABIHandler
-from klayr_py.state_machine.block_executor import TransactionSelector
-from klayr_py.state_machine.parallel_roots import EventRootWorker
 
 __all__ = ["BlockImportError", "DryRunResult", "Engine", "GeneratorKey", "Listener", "NonceReader"]
 
@@ -61,6 +61,7 @@ class Engine:
         pool_config: PoolConfig | None = None,
         clock: Callable[[], float] = time.time,
         nonce_reader: NonceReader | None = None,
+        balance_reader: NonceReader | None = None,
         signature_workers: int = 0,
         parallel_roots: bool = False,
         state_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
@@ -75,6 +76,8 @@ class Engine:
         self.clock = clock
         self.nonce_reader = nonce_reader
         """How the pool learns an account's confirmed nonce (the auth module's method)."""
+        self.balance_reader = balance_reader
+        """How the pool learns what an account can spend on fees (token and fee modules)."""
         self.logger = logger or logging.getLogger("klayr_py.engine")
         self.state_store = StateStore(db, page_cache_size=state_cache_size)
         self.offchain_store = OffchainStore(offchain_db)
@@ -101,6 +104,7 @@ class Engine:
             get_nonce=self._account_nonce,
             config=pool_config,
             clock=clock,
+            get_balance=None if balance_reader is None else self._fee_balance,
         )
         self.lock = threading.RLock()
         """Held around each block (generation, import, revert) and each pool admission; the read
@@ -229,14 +233,23 @@ class Engine:
             self.verifier.preverify(transactions)
         return [self.add_transaction(transaction) for transaction in transactions]
 
-    def dry_run_transaction(self, transaction: Transaction) -> DryRunResult:
-        """Verify and execute ``transaction`` on top of the committed state, keeping nothing."""
-        return self.reads.dry_run_transaction(transaction)
+    def dry_run_transaction(
+        self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
+    ) -> DryRunResult:
+        """Verify and execute ``transaction`` on top of the committed state, keeping nothing
+        (Klayr's ``txpool_dryRunTransaction``; see :meth:`ChainReader.dry_run_transaction`)."""
+        return self.reads.dry_run_transaction(
+            transaction, strict=strict, skip_verify=skip_verify
+        )
 
     def _account_nonce(self, address: bytes) -> int:
         if self.nonce_reader is None:
             return 0
         return self.nonce_reader(self.method_context(), address)
+
+    def _fee_balance(self, address: bytes) -> int:
+        assert self.balance_reader is not None  # only handed to the pool when set
+        return self.balance_reader(self.method_context(), address)
 
     def method_context(self) -> ImmutableMethodContext:
         """A read-only method context over the committed state (for module methods)."""

@@ -1,9 +1,17 @@
 """The transaction pool (Klayr's ``@klayr/transaction-pool``): transactions waiting for a block.
 
-The node hands it two callables, so the pool knows nothing of the state machine: ``verify`` (a
-read-only check against the current chain state) and ``get_nonce`` (an account's confirmed
-nonce). Per sender, transactions whose nonces run on without a gap from the confirmed nonce are
-*processable*; the rest wait, *unprocessable*, until the gap fills. See docs/transaction_pool.md.
+The node hands it callables, so the pool knows nothing of the state machine: ``verify`` (a
+read-only check against the current chain state), ``get_nonce`` (an account's confirmed nonce)
+and optionally ``get_balance`` (what an account can spend on fees). Per sender, transactions
+whose nonces run on without a gap from the confirmed nonce are *processable*; the rest wait,
+*unprocessable*, until the gap fills. See docs/transaction_pool.md.
+
+Admission asks more than Klayr's pool does, and nothing of the state machine changes: a future
+nonce is PENDING for the auth module before the fee module checks the balance (in Klayr too), so
+a key without a coin could fill the pool with far-future transactions promising any fee. Here a
+sender must be able to pay the fees of all its pooled transactions together, its nonces may run
+at most ``max_nonce_gap`` ahead of its confirmed nonce, and a full pool gives way first to a
+transaction whose sender can pay over one whose sender no longer can.
 
 Not thread-safe: the node calls it from one thread (its event loop), as Klayr's engine does.
 """
@@ -36,9 +44,16 @@ class PoolConfig:
     min_entrance_fee_priority: int = 0
     min_replacement_fee_difference: int = 10
     max_transaction_size: int = 15 * 1024
+    max_nonce_gap: int = 64
+    """A nonce must be below the confirmed nonce + this (klayr_py only)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_transactions", "max_transactions_per_account", "max_transaction_size"):
+        for name in (
+            "max_transactions",
+            "max_transactions_per_account",
+            "max_transaction_size",
+            "max_nonce_gap",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"PoolConfig.{name} must be at least 1, got {getattr(self, name)}")
         for name in ("min_entrance_fee_priority", "min_replacement_fee_difference"):
@@ -61,6 +76,8 @@ class RejectReason(StrEnum):
     DUPLICATE = "duplicate"
     FEE_PRIORITY_TOO_LOW = "fee_priority_too_low"
     NONCE_TOO_LOW = "nonce_too_low"
+    NONCE_GAP_TOO_LARGE = "nonce_gap_too_large"
+    INSUFFICIENT_BALANCE = "insufficient_balance"
     REPLACEMENT_FEE_TOO_LOW = "replacement_fee_too_low"
     ACCOUNT_LIMIT = "account_limit"
     POOL_FULL = "pool_full"
@@ -116,9 +133,11 @@ class TransactionPool:
         get_nonce: Callable[[bytes], int],
         config: PoolConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
+        get_balance: Callable[[bytes], int] | None = None,
     ) -> None:
         self._verify = verify
         self._get_nonce = get_nonce
+        self._get_balance = get_balance
         self.config = config or PoolConfig()
         self._clock = clock
         self._entries: dict[bytes, Entry] = {}
@@ -220,6 +239,19 @@ class TransactionPool:
         outgoing, rejection = self._make_room(entry, account, confirmed_nonce)
         if rejection is not None:
             return AddResult(transaction_id, *rejection, removed=tuple(passed))
+        if transaction.nonce >= confirmed_nonce + config.max_nonce_gap:
+            return AddResult(
+                transaction_id,
+                RejectReason.NONCE_GAP_TOO_LARGE,
+                f"Transaction nonce {transaction.nonce} is {config.max_nonce_gap} or more ahead "
+                f"of the account nonce {confirmed_nonce} (transactionPool.maxNonceGap)",
+                removed=tuple(passed),
+            )
+        unpaid = self._unpaid_fees(transaction, account)
+        if unpaid is not None:
+            return AddResult(
+                transaction_id, RejectReason.INSUFFICIENT_BALANCE, unpaid, removed=tuple(passed)
+            )
         failure = self._verification_failure(transaction)
         if failure is not None:
             return AddResult(
@@ -267,6 +299,8 @@ class TransactionPool:
         victim = self._unprocessable.peek() or self._tails.peek()
         if victim is not None and self._may_evict(victim, entry, account, confirmed_nonce):
             return victim, None
+        if victim is not None and victim.address != entry.address and self._unfunded(victim):
+            return victim, None  # its sender can no longer pay: junk gives way to a payer
         return None, (
             RejectReason.POOL_FULL,
             f"Transaction pool is full ({config.max_transactions} transactions) and the "
@@ -289,6 +323,45 @@ class TransactionPool:
             and entry.nonce == confirmed_nonce + run
             and 2 * self._unprocessable_count >= self.config.max_transactions
         )
+
+    def _unpaid_fees(self, transaction: Transaction, account: Account | None) -> str | None:
+        """Why the sender cannot pay the fees of its pooled transactions with this one, if so.
+
+        A same-nonce transaction it would replace is left out of the sum.
+        """
+        if self._get_balance is None:
+            return None
+        kept = [] if account is None else account.ordered()
+        kept = [entry for entry in kept if entry.nonce != transaction.nonce]
+        fees = transaction.fee + sum(entry.fee for entry in kept)
+        balance = self._get_balance(transaction.sender_address)
+        if fees <= balance:
+            return None
+        return (
+            f"Insufficient balance: the sender's {len(kept) + 1} pooled transaction(s) "
+            f"would need {fees} for fees; its available balance is {balance}"
+        )
+
+    def _unfunded(self, entry: Entry) -> bool:
+        """Whether ``entry``'s sender can no longer pay the fees of its pooled transactions."""
+        if self._get_balance is None:
+            return False
+        account = self._accounts[entry.address]
+        return sum(e.fee for e in account.ordered()) > self._get_balance(entry.address)
+
+    def _unaffordable(self, account: Account) -> list[Entry]:
+        """The account's entries from the first whose fee, added to the lower nonces', exceeds
+        the balance: what it can no longer pay."""
+        if self._get_balance is None:
+            return []
+        balance = self._get_balance(account.address)
+        total = 0
+        entries = account.ordered()
+        for position, entry in enumerate(entries):
+            total += entry.fee
+            if total > balance:
+                return entries[position:]
+        return []
 
     def _verification_failure(self, transaction: Transaction) -> str | None:
         """Why ``verify`` fails the transaction, or None when it is OK or PENDING."""
@@ -333,6 +406,11 @@ class TransactionPool:
             dropped.extend(self._sync_nonce(account, self._get_nonce(address)))
             for entry in account.ordered():
                 if self._verification_failure(entry.transaction) is not None:
+                    self._detach(entry)
+                    dropped.append(entry.transaction)
+            # The block spent the sender's balance: keep only the fees it can still pay.
+            if address in self._accounts:
+                for entry in self._unaffordable(account):
                     self._detach(entry)
                     dropped.append(entry.transaction)
             self._reclassify(address)

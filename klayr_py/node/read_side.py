@@ -23,16 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from klayr_py import codec
 from klayr_py.chain import Block, Event, Transaction
+from klayr_py.contexts.hooks import HeaderInfo
 from klayr_py.errors import KlayrError
-from klayr_py.modules import VerificationResult
-from klayr_py.node.block_generation import draft_header
+from klayr_py.modules import VerificationResult, VerifyStatus
 from klayr_py.state_machine.abi import (
     ABI,
     ExecuteTransactionRequest,
     QueryRequest,
     VerifyTransactionRequest,
 )
-from klayr_py.state_machine.contexts import HeaderInfo
 from klayr_py.state_machine.state_machine import TransactionExecutionResult
 
 if TYPE_CHECKING:
@@ -157,17 +156,31 @@ class ChainReader:
             request = VerifyTransactionRequest(transaction, header=self.next_header_info())
             return self._abi.verify_transaction(request)
 
-    def dry_run_transaction(self, transaction: Transaction) -> DryRunResult:
-        """Verify and execute ``transaction`` on top of the committed state, keeping nothing."""
+    def dry_run_transaction(
+        self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
+    ) -> DryRunResult:
+        """Verify and execute ``transaction`` on top of the committed state, keeping nothing.
+
+        As Klayr's ``txpool_dryRunTransaction``: both steps see the last block's header and
+        assets; by default only the command's own verification runs (Klayr's non-strict mode:
+        no nonce, signature or fee check), ``strict`` runs every module's too, ``skip_verify``
+        none. Only a FAIL verification stops the run (a future nonce is no reason to).
+        """
         with self.lock:
-            verification = self.verify_transaction(transaction)
-            if not verification.is_ok:
-                return DryRunResult(-1, [], str(verification.error))
-            chain = self._chain
-            timestamp = chain.last_block.header.timestamp + self.block_time
-            header = draft_header(chain, timestamp, bytes(20))
+            last = self._chain.last_block
+            header = last.header
+            if not skip_verify:
+                verification = self._abi.verify_transaction(
+                    VerifyTransactionRequest(
+                        transaction,
+                        header=HeaderInfo(header.height, header.timestamp),
+                        only_command=not strict,
+                    )
+                )
+                if verification.status is VerifyStatus.FAIL:
+                    return DryRunResult(-1, [], str(verification.error))
             response = self._abi.execute_transaction(
-                ExecuteTransactionRequest(transaction, dry_run=True, header=header)
+                ExecuteTransactionRequest(transaction, last.assets, dry_run=True, header=header)
             )
         return DryRunResult(_CODES[response.result], response.events)
 

@@ -1,4 +1,4 @@
-"""Process-isolated plugins: manifests, the plugin SDK, the IPC protocol and the node's host.
+"""Process-isolated plugins, the plugin process's side: the SDK, the manifest and the IPC protocol.
 
 Plugin authors use :class:`BasePlugin` and :func:`endpoint` (see docs/plugins.md).
 """

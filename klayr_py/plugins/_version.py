@@ -45,6 +45,9 @@ _TOKEN = re.compile(r"\s*(?P<op>\^|~|>=|<=|==|=|>|<)?\s*(?P<version>[^\s<>=^~]+)
 _SHAPE = "MAJOR.MINOR.PATCH with optional -prerelease and +build, e.g. 1.2.3 or 1.0.0-beta.1"
 
 
+_NOTHING = "<0.0.0-0"  # the comparator no version passes (npm's null set)
+
+
 def _identifier(text: str) -> int | str:
     return int(text) if text.isdigit() else text
 
@@ -304,8 +307,19 @@ class VersionConstraint:
 
     @property
     def normalized(self) -> str:
-        """The primitive comparators, space-separated (``*`` for none): ``>=1.2.0 <2.0.0-0``."""
-        return " ".join(str(comparator) for comparator in self.comparators) or "*"
+        """The primitive comparators, space-separated (``*`` for none): ``>=1.2.0 <2.0.0-0``.
+
+        As npm's ``semver.validRange`` prints them: an equality is the bare version, a repeated
+        comparator appears once, ``>=0.0.0``, which every release passes, is left out (``^0`` is
+        ``<1.0.0-0``), and a set with ``<0.0.0-0``, which nothing passes, is just that.
+        """
+        shown = [
+            str(comparator.version) if comparator.op == "=" else str(comparator)
+            for comparator in self.comparators
+        ]
+        if _NOTHING in shown:
+            return _NOTHING
+        return " ".join(text for text in dict.fromkeys(shown) if text != ">=0.0.0") or "*"
 
     def __str__(self) -> str:
         return self.text

@@ -101,6 +101,8 @@ class Capability(StrEnum):
     REGISTER_RPC_ENDPOINT = "register_rpc_endpoint"
     PLUGIN_STORAGE = "plugin_storage"
     CALL_PLUGIN = "call_plugin"
+    NETWORK = "network"
+    """Not a request: the plugin's sandbox shares the host's network (otherwise it has none)."""
 
 
 _CAPABILITY_NAMES = frozenset(capability.value for capability in Capability)

@@ -29,6 +29,9 @@ from klayr_py.plugins.sdk import BasePlugin, NodeAPI
 __all__ = ["load_plugin_class", "main", "run_plugin"]
 
 _METRICS_INTERVAL = 5.0
+_ACKNOWLEDGE_EVERY = 64
+"""Events handled between two acknowledgements while more are waiting (one is always sent
+when the queue runs empty)."""
 _LOGGER = logging.getLogger("klayr_py.plugin")
 
 
@@ -81,14 +84,15 @@ async def run_plugin(
     interval = max(welcome.welcome.heartbeat_interval_ms, 50) / 1000
 
     stop = asyncio.Event()
-    events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    events: asyncio.Queue[tuple[int, str, Any]] = asyncio.Queue()
     endpoints = plugin.endpoint_names()
     tasks: set[asyncio.Task[Any]] = set()
 
     async def on_envelope(envelope: Envelope) -> None:
         kind = envelope.WhichOneof("body")
         if kind == "event":
-            events.put_nowait((envelope.event.topic, json.loads(envelope.event.payload_json)))
+            payload = json.loads(envelope.event.payload_json)
+            events.put_nowait((envelope.id, envelope.event.topic, payload))
         elif kind == "request":
             task = asyncio.create_task(answer(envelope.id, envelope.request))
             tasks.add(task)
@@ -111,9 +115,17 @@ async def run_plugin(
         await connection.respond(request_id, result)
 
     async def deliver_events() -> None:
+        # After its handlers ran, an event is acknowledged (by its sequence number): a restarted
+        # plugin gets again every event after the last acknowledged one (at least once).
+        unacknowledged = 0
         while True:
-            topic, payload = await events.get()
+            sequence, topic, payload = await events.get()
             await plugin._dispatch_event(topic, payload)
+            unacknowledged += 1
+            if sequence and (events.empty() or unacknowledged >= _ACKNOWLEDGE_EVERY):
+                unacknowledged = 0
+                with contextlib.suppress(RemoteError):
+                    await connection.request("events_ack", {"sequence": sequence})
 
     async def heartbeat() -> None:
         sequence = 0

@@ -196,9 +196,11 @@ class BasePlugin:
         return found
 
     async def _dispatch_event(self, topic: str, payload: Any) -> None:
-        for subscribed, handlers in self._handlers.items():
+        # A snapshot: a handler may run while load() still subscribes (replayed events arrive
+        # as soon as their topic is subscribed), which changes the handlers.
+        for subscribed, handlers in list(self._handlers.items()):
             if subscribed == topic or subscribed in topic:
-                for handler in handlers:
+                for handler in list(handlers):
                     try:
                         await handler(payload)
                     except Exception:

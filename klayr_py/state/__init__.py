@@ -17,7 +17,7 @@ from klayr_py.state.keys import (
 )
 from klayr_py.state.offchain_store import OffchainStore
 from klayr_py.state.state_store import PendingCommit, StateStore
-from klayr_py.state.sub_store import ReadOnlyStateStore, ReadOnlySubStore, SubStore
+from klayr_py.state.sub_store import PrefixedSubStore, ReadOnlyStateStore, ReadOnlySubStore
 
 __all__ = [
     "DEFAULT_PAGE_CACHE_SIZE",
@@ -29,11 +29,11 @@ __all__ = [
     "STATE_DIFF_SCHEMA",
     "OffchainStore",
     "PendingCommit",
+    "PrefixedSubStore",
     "ReadOnlyStateStore",
     "ReadOnlySubStore",
     "StateDiff",
     "StateStore",
-    "SubStore",
     "smt_key",
     "smt_leaves",
     "smt_value",

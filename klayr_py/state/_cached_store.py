@@ -5,7 +5,7 @@ from __future__ import annotations
 from klayr_py.db import Database
 from klayr_py.state._block_cache import BlockCache
 from klayr_py.state.keys import PREFIX_STATE
-from klayr_py.state.sub_store import ReadOnlyStateStore, SubStore
+from klayr_py.state.sub_store import PrefixedSubStore, ReadOnlyStateStore
 
 _MAX_VIEWS = 4096
 
@@ -17,16 +17,17 @@ class CachedStore:
         self.db = db
         self._cache = BlockCache(db, PREFIX_STATE)
         # Views hold no state of their own, so one per store serves every hook (hot path).
-        self._views: dict[tuple[bytes, bytes], SubStore] = {}
+        self._views: dict[tuple[bytes, bytes], PrefixedSubStore] = {}
         self._read_only = ReadOnlyStateStore(self._cache)
 
-    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> SubStore:
+    def get_store(self, store_prefix: bytes, sub_store_prefix: bytes) -> PrefixedSubStore:
         """The read-write view of the module store ``store_prefix + sub_store_prefix``."""
         if type(store_prefix) is not bytes or type(sub_store_prefix) is not bytes:
-            return SubStore(self._cache, store_prefix, sub_store_prefix)  # checks and converts
+            # The constructor checks and converts the prefixes.
+            return PrefixedSubStore(self._cache, store_prefix, sub_store_prefix)
         view = self._views.get((store_prefix, sub_store_prefix))
         if view is None:
-            view = SubStore(self._cache, store_prefix, sub_store_prefix)
+            view = PrefixedSubStore(self._cache, store_prefix, sub_store_prefix)
             if len(self._views) >= _MAX_VIEWS:
                 self._views.clear()
             self._views[(view.store_prefix, view.sub_store_prefix)] = view

@@ -1,7 +1,7 @@
 """Views of one module store: the key space ``store_prefix + sub_store_prefix`` of the state.
 
 A module never sees the whole state: ``get_store(store_prefix, sub_store_prefix)`` gives it a
-:class:`SubStore` whose keys are relative to those prefixes, as Klayr's ``getStore`` does. Reads
+:class:`PrefixedSubStore` whose keys are relative to those prefixes, as Klayr's ``getStore``. Reads
 and writes go to the block cache, so they see every write of the block so far.
 """
 
@@ -25,7 +25,7 @@ def check_prefixes(store_prefix: bytes, sub_store_prefix: bytes) -> None:
         )
 
 
-class SubStore:
+class PrefixedSubStore:
     """Read-write access to one module store within the block being executed."""
 
     __slots__ = ("_cache", "_prefix", "store_prefix", "sub_store_prefix")
@@ -76,8 +76,8 @@ class SubStore:
         return f"{type(self).__name__}({self._name()})"
 
 
-class ReadOnlySubStore(SubStore):
-    """A :class:`SubStore` that refuses writes: what verify hooks and endpoints get."""
+class ReadOnlySubStore(PrefixedSubStore):
+    """A :class:`PrefixedSubStore` that refuses writes: what verify hooks and endpoints get."""
 
     __slots__ = ()
 

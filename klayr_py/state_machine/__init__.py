@@ -1,13 +1,7 @@
 """The deterministic block-execution state machine: contexts, event queue, hook order."""
 
-from klayr_py.state_machine.block_context import (
-    BlockContext,
-    GenerationContext,
-    GenesisBlockContext,
-    TransactionContext,
-    WritableBlockAssets,
-)
-from klayr_py.state_machine.contexts import (
+from klayr_py.contexts.event_queue import EventQueue, ReadOnlyEventQueue
+from klayr_py.contexts.hooks import (
     BlockAfterExecuteContext,
     BlockExecuteContext,
     BlockVerifyContext,
@@ -24,7 +18,13 @@ from klayr_py.state_machine.contexts import (
     TransactionVerifyContext,
     Validator,
 )
-from klayr_py.state_machine.event_queue import EventQueue, ReadOnlyEventQueue
+from klayr_py.state_machine.block_context import (
+    BlockContext,
+    GenerationContext,
+    GenesisBlockContext,
+    TransactionContext,
+    WritableBlockAssets,
+)
 from klayr_py.state_machine.state_machine import (
     RegistrationError,
     StateMachine,

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
+from klayr_py.contexts.hooks import HeaderInfo, NextValidators
 from klayr_py.db import WriteBatch
 from klayr_py.errors import KlayrError
 from klayr_py.modules import VerificationResult
-from klayr_py.state_machine.contexts import HeaderInfo, NextValidators
 from klayr_py.state_machine.state_machine import TransactionExecutionResult
 from klayr_py.tree import SparseMerkleProof
 
@@ -192,10 +192,11 @@ class BeforeTransactionsExecuteResponse:
 class VerifyTransactionRequest:
     """Verify one transaction: module hooks, params, then the command's ``verify``.
 
-    With ``context_id`` it sees the open context's changes (a transaction inside a block, which
-    its driver has already validated); without, it first validates the transaction's shape, then
-    verifies it against the committed state as of a block at ``header`` (pool admission), which
-    is then required.
+    With ``context_id`` it sees the open context's changes (a transaction inside a block);
+    without, it verifies against the committed state as of a block at ``header`` (pool admission,
+    dry runs), which is then required. As in Klayr, the transaction's own shape
+    (``Transaction.validate``) is the caller's to check first: the pool and CheckTx do, a
+    non-strict dry run does not.
     """
 
     transaction: Transaction

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from klayr_py.chain import BlockAssets, BlockHeader
+from klayr_py.contexts.event_queue import EventQueue
+from klayr_py.contexts.hooks import HeaderInfo
 from klayr_py.errors import KlayrError, NotFoundError
+from klayr_py.interfaces import StateStoreLike
 from klayr_py.modules import VerificationResult
 from klayr_py.state import OffchainStore, PendingCommit, StateStore, smt_key
 from klayr_py.state_machine.abi import (
@@ -55,15 +58,12 @@ from klayr_py.state_machine.block_context import (
     BlockContext,
     GenerationContext,
     GenesisBlockContext,
-    StateStoreLike,
     TransactionContext,
     WritableBlockAssets,
 )
 from klayr_py.state_machine.block_executor import BlockExecutionError
-from klayr_py.state_machine.contexts import HeaderInfo
 from klayr_py.state_machine.endpoints import call_endpoint, list_endpoints
-from klayr_py.state_machine.event_queue import EventQueue
-from klayr_py.state_machine.state_machine import StateMachine
+from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
 
 __all__ = ["ABIHandler", "context_id_of"]
 
@@ -296,10 +296,6 @@ class ABIHandler:
         else:
             if request.header is None:
                 raise ABIError("verify_transaction without a context_id needs a header")
-            try:  # pool admission: the transaction's own shape first
-                transaction.validate()
-            except KlayrError as error:
-                return VerificationResult.fail(error)
             ctx = TransactionContext(
                 chain_id=self.chain_id,
                 state_store=self._committed_state(),
@@ -344,7 +340,12 @@ class ABIHandler:
             logger=self.logger,
         )
         result = self.state_machine.execute_transaction(ctx)
-        return ExecuteTransactionResponse(result, queue.events_from(start))
+        events = queue.events_from(start)
+        if result is TransactionExecutionResult.INVALID:
+            # Left out of the block: none of its events stay (no-revert ones included), so the
+            # next transaction's indices follow on, as in Klayr's generator.
+            queue.discard_from(start)
+        return ExecuteTransactionResponse(result, events)
 
     def after_transactions_execute(
         self, request: AfterTransactionsExecuteRequest

@@ -10,20 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from klayr_py.chain import BlockAssets
-from klayr_py.state_machine.constants import (
-    EVENT_INDEX_AFTER_TRANSACTIONS,
-    EVENT_INDEX_BEFORE_TRANSACTIONS,
-    EVENT_INDEX_FINALIZE_GENESIS_STATE,
-    EVENT_INDEX_INIT_GENESIS_STATE,
-    EVENT_TOPIC_TRANSACTION_EXECUTION,
-)
-from klayr_py.state_machine.contexts import (
+from klayr_py.contexts.event_queue import EventQueue, ReadOnlyEventQueue
+from klayr_py.contexts.hooks import (
     BlockAfterExecuteContext,
-    BlockAssetsReader,
-    BlockAssetsWriter,
     BlockExecuteContext,
     BlockVerifyContext,
     CommandExecuteContext,
@@ -32,16 +24,27 @@ from klayr_py.state_machine.contexts import (
     HeaderInfo,
     InsertAssetContext,
     NextValidators,
-    StateReader,
     TransactionExecuteContext,
     TransactionVerifyContext,
     Validator,
 )
-from klayr_py.state_machine.event_queue import EventQueue, ReadOnlyEventQueue
+from klayr_py.interfaces import (
+    BlockAssetsReader,
+    BlockAssetsWriter,
+    StateReader,
+    StateStoreLike,
+)
+from klayr_py.state_machine.constants import (
+    EVENT_INDEX_AFTER_TRANSACTIONS,
+    EVENT_INDEX_BEFORE_TRANSACTIONS,
+    EVENT_INDEX_FINALIZE_GENESIS_STATE,
+    EVENT_INDEX_INIT_GENESIS_STATE,
+    EVENT_TOPIC_TRANSACTION_EXECUTION,
+)
 
 if TYPE_CHECKING:
     from klayr_py.chain import BlockHeader, Transaction
-    from klayr_py.modules.base_store import SubStore
+    from klayr_py.interfaces import SubStore
 
 _LOGGER = logging.getLogger("klayr_py.state_machine")
 
@@ -57,14 +60,6 @@ def _read_only_queue(height: int) -> ReadOnlyEventQueue:
             _read_only_queues.clear()
         queue = _read_only_queues[height] = ReadOnlyEventQueue(height)
     return queue
-
-
-class StateStoreLike(StateReader, Protocol):
-    """The state store the state machine drives: sub-stores, snapshots, a read-only view."""
-
-    def create_snapshot(self) -> int: ...
-    def restore_snapshot(self, snapshot_id: int) -> None: ...
-    def read_only(self) -> StateReader: ...
 
 
 class _ValidatorSetter:

@@ -13,18 +13,17 @@ import logging
 import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.roots import compute_event_root, compute_transaction_root
+from klayr_py.contexts.event_queue import EventQueue
+from klayr_py.contexts.hooks import NextValidators
 from klayr_py.db import WriteBatch
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import EventRootStream, TransactionSelector
 from klayr_py.modules import VerificationResult
 from klayr_py.state import PendingCommit, StateStore
 from klayr_py.state_machine.block_context import BlockContext, GenesisBlockContext
-from klayr_py.state_machine.contexts import NextValidators
-from klayr_py.state_machine.event_queue import EventQueue
-from klayr_py.state_machine.parallel_roots import STREAM_BATCH, EventRootWorker
 from klayr_py.state_machine.state_machine import StateMachine, TransactionExecutionResult
 
 
@@ -45,20 +44,6 @@ class BlockResult:
     results: list[TransactionExecutionResult] = field(default_factory=list)
     next_validators: NextValidators | None = None
     pending: PendingCommit | None = field(default=None, repr=False)
-
-
-class TransactionSelector(Protocol):
-    """Offers transactions for a block being generated, and hears which were kept.
-
-    :meth:`BlockExecutor.generate` iterates it; after each transaction it calls ``accepted`` or
-    ``rejected``, so the selector can stop offering that sender's later nonces.
-    """
-
-    def __iter__(self) -> Iterator[Transaction]: ...
-
-    def accepted(self, transaction: Transaction) -> None: ...
-
-    def rejected(self, transaction: Transaction, reason: str) -> None: ...
 
 
 class AllTransactions:
@@ -86,7 +71,7 @@ class BlockExecutor:
         state_store: StateStore,
         chain_id: bytes,
         logger: logging.Logger | None = None,
-        event_root_worker: EventRootWorker | None = None,
+        event_root_worker: EventRootStream | None = None,
     ) -> None:
         self.state_machine = state_machine
         self.event_root_worker = event_root_worker
@@ -175,14 +160,16 @@ class BlockExecutor:
                         transaction, f"is not valid: {rejection_reason(verification)}"
                     )
                     continue
+                first_event = queue.count()
                 result = machine.execute_transaction(transaction_ctx)
                 if result is TransactionExecutionResult.INVALID:
+                    queue.discard_from(first_event)  # left out: none of its events stay
                     selector.rejected(transaction, "is invalid: a hook around its command raised")
                     continue
                 kept.append(transaction)
                 results.append(result)
                 selector.accepted(transaction)
-                if worker is not None and queue.count() - len(shipped) >= STREAM_BATCH:
+                if worker is not None and queue.count() - len(shipped) >= worker.batch_size:
                     batch = queue.events_from(len(shipped))  # final: the transaction has ended
                     worker.add(batch)
                     shipped += batch

@@ -14,11 +14,11 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from klayr_py import validator
+from klayr_py.contexts.event_queue import ReadOnlyEventQueue
+from klayr_py.contexts.hooks import EndpointContext, HeaderInfo
 from klayr_py.errors import NotFoundError
+from klayr_py.interfaces import StateReader, StateStoreLike
 from klayr_py.modules.base_module import BaseModule
-from klayr_py.state_machine.block_context import StateStoreLike
-from klayr_py.state_machine.contexts import EndpointContext, HeaderInfo, StateReader
-from klayr_py.state_machine.event_queue import ReadOnlyEventQueue
 
 _LOGGER = logging.getLogger("klayr_py.endpoints")
 

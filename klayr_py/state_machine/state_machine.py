@@ -13,7 +13,7 @@ from typing import Any
 
 from klayr_py.chain.schemas import STANDARD_EVENT_DATA_SCHEMA
 from klayr_py.codec import compile_schema
-from klayr_py.errors import KlayrError
+from klayr_py.errors import KlayrError, ModuleConfigError, ValidationError
 from klayr_py.modules.base_command import BaseCommand
 from klayr_py.modules.base_module import HOOKS, BaseModule
 from klayr_py.modules.verification import VerificationResult
@@ -24,6 +24,7 @@ from klayr_py.state_machine.block_context import (
     TransactionContext,
 )
 from klayr_py.state_machine.constants import EVENT_TRANSACTION_NAME
+from klayr_py.validator.messages import as_setting_errors
 
 _STANDARD_EVENT = compile_schema(STANDARD_EVENT_DATA_SCHEMA)
 _SUCCESS = _STANDARD_EVENT.encode({"success": True})
@@ -120,7 +121,13 @@ class StateMachine:
         if self._initialized:
             return
         for module in self.modules:
-            module.init(dict(module_configs.get(module.name, {})), genesis_config)
+            try:
+                module.init(dict(module_configs.get(module.name, {})), genesis_config)
+            except ModuleConfigError:
+                raise
+            except ValidationError as error:  # its config schema refused the settings
+                prefix = f"modules.{module.name}"
+                raise ModuleConfigError(as_setting_errors(prefix, error.errors)) from None
             for declared in (
                 *module.commands,
                 *module.stores.instances(),
@@ -178,10 +185,10 @@ class StateMachine:
 
         Raises CodecError or ValidationError naming the field at fault.
         """
-        values = command.values
-        plain = values.decode_plain(params)
+        values = command.codec
+        plain = values.decode_dict(params)
         values.validate_decoded(plain)
-        return values.from_plain(plain)
+        return values.from_dict(plain)
 
     def verify_transaction(
         self, ctx: TransactionContext, only_command: bool = False
@@ -235,9 +242,18 @@ class StateMachine:
         command_state_snapshot = state.create_snapshot()
         status = TransactionExecutionResult.OK
         try:
-            params = command.values.decode(ctx.transaction.params)
+            params = command.codec.decode(ctx.transaction.params)
             command.execute(ctx.command_execute_context(params))
-        except Exception:
+        except Exception as error:
+            # At the default level: a user whose transaction FAILed must see the module's reason.
+            transaction = ctx.transaction
+            self.logger.info(
+                "transaction %s (%s:%s) failed: %s",
+                transaction.id.hex(),
+                transaction.module,
+                transaction.command,
+                error or type(error).__name__,
+            )
             self.logger.debug("command execute raised", exc_info=True)
             events.restore_snapshot(command_event_snapshot)
             state.restore_snapshot(command_state_snapshot)

@@ -18,12 +18,9 @@ from klayr_py.chain import Block, Event, Transaction
 from klayr_py.db import Database, InMemoryDatabase, LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.modules import BaseModule
-from klayr_py.modules.auth import AuthModule
-from klayr_py.modules.fee import FeeModule
-from klayr_py.modules.token import TokenModule
-from klayr_py.modules.validators import ValidatorsModule
 from klayr_py.node.application import auth_nonce_reader
 from klayr_py.node.config import GenesisConfig
+from klayr_py.node.default_modules import create_default_modules
 from klayr_py.node.dev import DevAccount, dev_accounts, dev_genesis_assets, native_token_id
 from klayr_py.node.engine import DryRunResult, Engine
 from klayr_py.node.genesis import create_genesis_block, encode_genesis_assets
@@ -114,11 +111,7 @@ class BlockProcessingEnv:
     def _state_machine(self, modules: Sequence[BaseModule]) -> StateMachine:
         default_modules, configs, min_fee = self._settings
         machine = StateMachine(logging.getLogger("klayr_py.testing"))
-        registered: list[BaseModule] = []
-        if default_modules:
-            token, fee = TokenModule(), FeeModule()
-            fee.add_dependencies(token.method)
-            registered = [AuthModule(), ValidatorsModule(), token, fee]
+        registered = create_default_modules()[0] if default_modules else []
         for module in [*registered, *modules]:
             machine.register_module(module)
         genesis = GenesisConfig.model_validate(
@@ -176,7 +169,7 @@ class BlockProcessingEnv:
         transactions of one account in a block).
         """
         account = account or self.accounts[0]
-        values = self.engine.state_machine.get_command(module, command).values
+        values = self.engine.state_machine.get_command(module, command).codec
         if nonce is None:
             nonce = self.nonce(account.address)
         return Transaction(
@@ -269,9 +262,14 @@ class BlockProcessingEnv:
         """Call a module endpoint by its Klayr name (``hello_getHello``)."""
         return self.engine.call_endpoint(endpoint, params or {})
 
-    def dry_run(self, transaction: Transaction) -> DryRunResult:
-        """Verify and execute ``transaction`` on the last block's state, keeping nothing."""
-        return self.engine.dry_run_transaction(transaction)
+    def dry_run(
+        self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
+    ) -> DryRunResult:
+        """Verify and execute ``transaction`` on the last block's state, keeping nothing (as
+        ``txpool_dryRunTransaction``: only the command's verification unless ``strict``)."""
+        return self.engine.dry_run_transaction(
+            transaction, strict=strict, skip_verify=skip_verify
+        )
 
     def balance(self, address: bytes) -> int:
         """Available native-token balance of ``address`` (needs the token module)."""

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from klayr_py._native_loader import pick
 from klayr_py.errors import TreeError
 from klayr_py.tree._hash import EMPTY_HASH
 from klayr_py.tree._merkle_layout import (
@@ -72,6 +73,11 @@ class MerkleProof:
 
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """The Merkle root of ``leaves`` (raw data, hashed here as leaves)."""
+    return _merkle_root(leaves)
+
+
+def _py_merkle_root(leaves: Sequence[bytes]) -> bytes:
+    """:func:`merkle_root` in Python: the reference for the Rust twin."""
     if not leaves:
         return EMPTY_HASH
     layer = [leaf_hash(data) for data in leaves]
@@ -81,6 +87,9 @@ def merkle_root(leaves: Sequence[bytes]) -> bytes:
             parents.append(layer[-1])
         layer = parents
     return layer[0]
+
+
+_merkle_root = pick("merkle_root", _py_merkle_root)
 
 
 def verify_merkle_proof(query_hashes: Sequence[bytes], proof: MerkleProof, root: bytes) -> bool:

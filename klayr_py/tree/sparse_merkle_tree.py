@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 
+from klayr_py._native_loader import pick
 from klayr_py.errors import NotFoundError, TreeError
 from klayr_py.tree._hash import EMPTY_HASH
 from klayr_py.tree._smt_pages import PageReader, page_children
@@ -124,15 +125,15 @@ def sparse_merkle_root(pairs: Mapping[bytes, bytes], key_length: int = 32) -> by
     return _sorted_root([key for key, _ in present], [value for _, value in present], key_length, 0)
 
 
-def _sorted_root(keys: list[bytes], values: list[bytes], key_length: int, depth: int) -> bytes:
+def _py_sorted_root(keys: list[bytes], values: list[bytes], key_length: int, depth: int) -> bytes:
     """The node at ``depth`` of the subtree holding sorted ``keys`` (at least one; they share
-    their first ``depth`` bits) with non-empty ``values``."""
+    their first ``depth`` bits) with non-empty ``values``. (The reference for the Rust twin.)"""
     ints = [int.from_bytes(key, "big") for key in keys]
     bits = key_length * 8
     sha256 = hashlib.sha256
     leaf_prefix = LEAF_PREFIX
     branch_prefix = BRANCH_PREFIX
-    hash_chain = _hash_chain
+    hash_chain = _py_hash_chain
 
     def subtree(lo: int, hi: int, depth: int) -> bytes:
         # At least two keys: split where the first and last keys first differ.
@@ -168,7 +169,7 @@ _RIGHT_COPY = hashlib.sha256(BRANCH_PREFIX + EMPTY_HASH).copy  # a branch whose 
 _LEFT_COPY = hashlib.sha256(BRANCH_PREFIX).copy  # a branch whose right child is empty
 
 
-def _hash_chain(node: bytes, path: str) -> bytes:
+def _py_hash_chain(node: bytes, path: str) -> bytes:
     """The top of the chain of single-child branches above ``node``: ``path`` holds their bits
     top-down as "0"/"1" characters (the side ``node``'s subtree is on at each of them).
 
@@ -187,18 +188,24 @@ def _hash_chain(node: bytes, path: str) -> bytes:
     return node
 
 
-def _chain_nodes(node: bytes, path: str) -> list[bytes]:
+def _py_chain_nodes(node: bytes, path: str) -> list[bytes]:
     """Every node of the chain :func:`_hash_chain` hashes, top first, ``node`` last (for short
     paths: a call per node)."""
     nodes = [node]
     for bit in path[::-1]:
-        node = _hash_chain(node, bit)
+        node = _py_hash_chain(node, bit)
         nodes.append(node)
     nodes.reverse()
     return nodes
 
 
-def _apply_changes(
+# The kernels the rest of klayr_py calls: the Rust twins when the extension is in use.
+_sorted_root = pick("sorted_root", _py_sorted_root)
+_hash_chain = pick("hash_chain", _py_hash_chain)
+_chain_nodes = pick("chain_nodes", _py_chain_nodes)
+
+
+def _py_apply_changes(
     db: NodeStore,
     root: bytes,
     changes: Mapping[bytes, bytes],
@@ -212,7 +219,7 @@ def _apply_changes(
     follows its entry, its right child follows the left child's subtree). On the way back up each
     returned node carries its *fragment*, the bytes of its subtree down to its page's last level,
     so a new page is the concatenation of new entries and runs of old pages, written when its top
-    is done.
+    is done. (The reference for the Rust twin, which writes the same pages in the same order.)
     """
     if not changes:
         return root
@@ -487,3 +494,6 @@ def _apply_changes(
         # can lift a leaf to the root.)
         put(new_root, frag)
     return new_root
+
+
+_apply_changes = pick("apply_changes", _py_apply_changes)

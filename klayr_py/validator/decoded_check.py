@@ -1,7 +1,8 @@
 """A fast acceptance test for values the codec just decoded, before the full validator.
 
 The codec already guarantees every ``dataType``, every property and no extra ones, so what is
-left of a codec schema is a few bounds: lengths, item counts, minimum/maximum. A schema that uses
+left of a codec schema is a few bounds: lengths, item counts, minimum/maximum, and the 20-byte
+length ``format: klayr32`` gives a bytes value in Klayr's ``dataType`` keyword. A schema that uses
 only those compiles to a small checker; ``True`` means valid, ``False`` means "ask the full
 validator", which then names every error. Schemas with any other keyword get no checker.
 """
@@ -17,6 +18,7 @@ _IGNORED = frozenset(
     {"$id", "$schema", "title", "description", "type", "fieldNumber", "dataType", "required"}
 )
 _BOUNDS = frozenset({"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum"})
+_ADDRESS_LENGTH = 20
 
 
 def compile_decoded_check(schema: Mapping[str, Any]) -> Check | None:
@@ -61,11 +63,17 @@ def _property(prop: Mapping[str, Any]) -> Check | None:
             and (element is None or all(element(item) for item in value))
         )
     data_type = prop.get("dataType")
-    if "format" in prop and data_type != "bytes":  # formats apply to strings only
+    # Klayr's dataType keyword gives one format a meaning on bytes: klayr32 means 20 bytes.
+    # Any other format (on bytes or strings) is left to the full validator.
+    if "format" in prop and (data_type != "bytes" or prop["format"] != "klayr32"):
         raise _Unsupported
     _only(prop, {"format"} if data_type == "bytes" else set())
     if data_type in ("string", "bytes"):
         low, high = prop.get("minLength", 0), prop.get("maxLength")
+        if "format" in prop:
+            return lambda value: len(value) == _ADDRESS_LENGTH and low <= len(value) and (
+                high is None or len(value) <= high
+            )
         if low == 0 and high is None:
             return None
         return lambda value: low <= len(value) and (high is None or len(value) <= high)

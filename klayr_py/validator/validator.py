@@ -106,11 +106,12 @@ class CompiledSchema:
         body = {key: value for key, value in self.schema.items() if key != "$schema"}
         self._checker = _KlayrJsonSchema(ajv_ordered(body), registry=_REGISTRY)
 
-    def iter_errors(self, value: Any) -> Iterator[str]:
-        """Klayr-style messages for every way ``value`` fails, in Ajv's order."""
+    def iter_errors(self, value: Any, *, explain: bool = False) -> Iterator[str]:
+        """Klayr-style messages for every way ``value`` fails, in Ajv's order; ``explain``
+        adds what a failed ``dataType`` expected."""
         try:
             for error in self._checker.iter_errors(value):
-                yield format_error(error)
+                yield format_error(error, explain=explain)
         except Unresolvable as exc:
             cause = exc.__cause__ or exc  # jsonschema wraps referencing's error
             ref = f"#{exc.ref}" if isinstance(cause, PointerToNowhere) else exc.ref
@@ -125,8 +126,9 @@ class CompiledSchema:
         return next(self.iter_errors(value), None) is None
 
     def validate(self, value: Any) -> None:
-        """Raise :class:`ValidationError` listing every failure of ``value``."""
-        errors = self.errors(value)
+        """Raise :class:`ValidationError` listing every failure of ``value``, each saying what
+        was expected (:meth:`errors` gives Klayr's exact lines)."""
+        errors = list(self.iter_errors(value, explain=True))
         if errors:
             raise ValidationError(errors)
 

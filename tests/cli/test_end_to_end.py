@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,10 +87,10 @@ class Node:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.communicate(timeout=15)
+            self.stdout, _ = self.process.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.communicate()
+            self.stdout, _ = self.process.communicate()
         return self.process.returncode
 
 
@@ -122,11 +123,28 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, in
         )
     )
     assert report["package"] == "e2e_chain"
+    assert re.fullmatch(r"04[0-9a-f]{6}", report["chainID"]) and report["chainID"] != "04000000"
+    config = json.loads((root / "config" / "config.json").read_text())
+    assert config["genesis"]["chainID"] == report["chainID"]
     assert (
         "created e2e_chain/modules/nft/module.py"
         in klayr_py("generate", "module", "nft", cwd=root).stdout
     )
     klayr_py("generate", "command", "nft", "mintNft", cwd=root)
+    assert "created e2e_chain/modules/nft/stores/owner_of.py" in (
+        klayr_py("generate", "store", "nft", "ownerOf", cwd=root).stdout
+    )
+    klayr_py("generate", "store", "nft", "supply", cwd=root)
+    klayr_py("generate", "event", "nft", "nftMinted", cwd=root)
+    klayr_py("generate", "event", "hello", "helloAgain", cwd=root)
+    created = klayr_py("generate", "plugin", "block-watch", cwd=root).stdout
+    assert "created plugins/block-watch/plugin.toml" in created
+    config = json.loads((root / "config" / "config.json").read_text())
+    assert config["plugins"]["directory"] == "../plugins"
+    module_py = (root / "e2e_chain" / "modules" / "nft" / "module.py").read_text()
+    assert "self.stores.register(OwnerOfStore, OwnerOfStore(self.name, 0))" in module_py
+    assert "self.stores.register(SupplyStore, SupplyStore(self.name, 1))" in module_py
+    assert "self.events.register(NftMintedEvent, NftMintedEvent(self.name))" in module_py
     klayr_py_process("generate", "command", "hello", "say_bye", cwd=root / "e2e_chain")
     again = klayr_py("generate", "command", "nft", "mintNft", cwd=root, check=False)
     assert again.returncode == 1 and "already exists" in again.stderr
@@ -149,10 +167,11 @@ def test_scaffolded_project_passes_its_own_test(project: tuple[Path, int]) -> No
 
 def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
     root, port = project
+    chain_id = json.loads((root / "config" / "config.json").read_text())["genesis"]["chainID"]
     node = Node(root, ready=root / "data" / "rpc.sock")
     try:
         info = as_json(klayr_py_process("endpoint", "invoke", "system_getNodeInfo", cwd=root))
-        assert info["chainID"] == "04000000" and info["genesis"]["blockTime"] == 1
+        assert info["chainID"] == chain_id and info["genesis"]["blockTime"] == 1
         metadata = as_json(
             klayr_py(
                 "endpoint",
@@ -164,6 +183,8 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
         modules = {m["name"]: m for m in metadata["modules"]}
         assert {c["name"] for c in modules["nft"]["commands"]} == {"mintNft"}
         assert {c["name"] for c in modules["hello"]["commands"]} == {"createHello", "sayBye"}
+        assert {e["name"] for e in modules["nft"]["events"]} == {"nftMinted"}
+        assert {e["name"] for e in modules["hello"]["events"]} == {"newHello", "helloAgain"}
 
         created = as_json(
             klayr_py(
@@ -192,7 +213,7 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
                 ACCOUNT.private_key.hex(),
                 "--offline",
                 "--chain-id",
-                "04000000",
+                chain_id,
                 "--nonce",
                 "1",
                 cwd=root,
@@ -208,6 +229,12 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
             return result.returncode == 0 and as_json(result) == {"message": "from the CLI"}
 
         wait_for(said_hello)
+
+        def plugin_saw_a_block() -> bool:  # the generated plugin runs and serves its endpoint
+            result = klayr_py("endpoint", "invoke", "blockWatch_getStatus", cwd=root, check=False)
+            return result.returncode == 0 and (as_json(result)["lastHeight"] or 0) >= 1
+
+        wait_for(plugin_saw_a_block, timeout=30)
         last = as_json(klayr_py("block", "get", "last", cwd=root))
         by_id = as_json(klayr_py("block", "get", last["header"]["id"], cwd=root))
         assert by_id == last
@@ -221,6 +248,8 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
         assert "Traceback" not in locked.stderr
     finally:
         assert node.stop() == 0
+    sockets = root / "data" / "tmp" / "sockets"
+    assert f"klayr-py: Klayr's ZeroMQ IPC in {sockets}" in node.stdout
     reverted = klayr_py("chain", "revert", "--height", "1", "--yes", cwd=root)
     assert "reverted to height 1" in reverted.stdout
     node = Node(root, ready=root / "data" / "rpc.sock")
@@ -228,6 +257,17 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
         assert as_json(klayr_py("block", "get", "1", cwd=root))["header"]["height"] == 1
     finally:
         node.stop()
+
+
+def test_every_init_project_gets_its_own_chain_id(tmp_path: Path) -> None:
+    first = as_json(klayr_py("init", "one", "--accounts", "1", cwd=tmp_path))
+    second = as_json(klayr_py("init", "two", "--accounts", "1", cwd=tmp_path))
+    assert first["chainID"] != second["chainID"]
+    assert "04000000" not in (first["chainID"], second["chainID"])
+    chosen = as_json(klayr_py("init", "three", "--chain-id", "04000abc", cwd=tmp_path))
+    assert chosen["chainID"] == "04000abc"
+    readme = (tmp_path / "three" / "README.md").read_text()
+    assert "refuse a\n  node that runs another chain (chain ID `04000abc`" in readme
 
 
 def test_dev_chain_without_a_project(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import click
@@ -37,9 +38,15 @@ def test_every_command_has_help(words: tuple[str, ...]) -> None:
     result = CliRunner().invoke(cli, [*words, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage: " in result.output
+    assert "``" not in result.output  # reStructuredText quoting is for docstrings, not --help
+    if "Commands:" in result.output:  # a group: its summaries end whole, not cut with "..."
+        listing = result.output.split("Commands:", 1)[1]
+        assert "..." not in listing, listing
 
 
-def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
+def test_keys_create_matches_the_dev_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "keys.json"
     result = CliRunner().invoke(
         cli, ["keys", "create", "--passphrase", ACCOUNT.passphrase, "--output", str(out)]
@@ -50,6 +57,8 @@ def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
     assert entry["publicKey"] == ACCOUNT.public_key.hex()
     assert entry["plain"]["generatorPrivateKey"] == ACCOUNT.private_key.hex()
     assert json.loads(out.read_text()) == {"keys": [entry]}
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    monkeypatch.setattr("klayr_py.cli._keys._stdin_is_terminal", lambda: True)
     derived = CliRunner().invoke(
         cli,
         ["keys", "create", "--key-derivation-path", "m/44'/134'/0'"],
@@ -57,6 +66,28 @@ def test_keys_create_matches_the_dev_account(tmp_path: Path) -> None:
     )
     assert derived.exit_code == 0, derived.output
     assert json.loads(derived.output[derived.output.index("{") :])["keys"][0]["keyPath"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["keys", "create"],
+        ["transaction", "create", "hello", "createHello", "{}", "--url", "ws://127.0.0.1:1/x"],
+        ["transaction", "sign", "UNSIGNED", "--chain-id", "04000000"],
+    ],
+)
+def test_a_passphrase_prompt_without_a_terminal_is_one_error_line(args: list[str]) -> None:
+    unsigned = Transaction(
+        module="hello", command="createHello", nonce=0, fee=0,
+        sender_public_key=ACCOUNT.public_key, params=b"",
+    )  # fmt: skip
+    args = [unsigned.get_bytes().hex() if arg == "UNSIGNED" else arg for arg in args]
+    result = CliRunner().invoke(cli, args, input="")
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [
+        "Error: no passphrase given and no terminal to ask for it on: give --passphrase "
+        "(or --private-key where the command takes one)"
+    ]
 
 
 def test_genesis_create_is_deterministic(tmp_path: Path) -> None:
@@ -86,7 +117,15 @@ def test_genesis_create_is_deterministic(tmp_path: Path) -> None:
     assert report["genesisBlockID"] == block.id.hex()
     assert len(report["accounts"]) == 3 and len(report["validators"]) == 2
     assert len(json.loads((tmp_path / "keys.json").read_text())["keys"]) == 2
-    again = CliRunner().invoke(cli, args)
+    assert stat.S_IMODE((tmp_path / "keys.json").stat().st_mode) == 0o600  # private keys inside
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (
+        f"Error: {tmp_path / 'g.blob'} and {tmp_path / 'keys.json'} already exist: a new genesis "
+        "block starts a new chain (a data directory of the old one will not start with it); "
+        "give --force to overwrite, or --output/--keys-output elsewhere"
+    )
+    again = CliRunner().invoke(cli, [*args, "--force"])
     assert json.loads(again.output)["genesisBlockID"] == report["genesisBlockID"]
 
 

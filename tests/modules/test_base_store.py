@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from klayr_py import codec
+from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.db import InMemoryDatabase
 from klayr_py.errors import CodecError, NotFoundError
 from klayr_py.modules import (
@@ -264,6 +265,25 @@ def test_get_of_a_missing_key_raises_not_found(state: StateStore) -> None:
     assert not store.has(ctx, b"missing")
 
 
+def test_not_found_names_module_store_and_address(state: StateStore) -> None:
+    ctx = Ctx(state)
+    store = AccountStore("bank", 0)
+    with pytest.raises(NotFoundError) as by_key:
+        store.get(ctx, b"missing")
+    assert str(by_key.value) == (
+        "the bank module's account store holds nothing under key 6d697373696e67"
+    )
+    address = bytes(range(20))
+    with pytest.raises(NotFoundError) as by_address:
+        store.get(ctx, address)
+    assert str(by_address.value) == (
+        "the bank module's account store holds nothing for address "
+        f"{get_klayr32_address_from_address(address)}"
+    )
+    with pytest.raises(NotFoundError, match=r"^the bank module's account store holds no value"):
+        store.get(ctx)
+
+
 def test_delete_of_a_missing_key_is_a_no_op(state: StateStore) -> None:
     store = AccountStore("bank", 0)
     store.delete(Ctx(state), b"nothing")
@@ -350,7 +370,7 @@ def test_reassigning_the_schema_of_an_instance_rebuilds_its_codec(state: StateSt
     schema = schema_from_model(Note, "/notes/limited")
     schema["properties"]["text"]["maxLength"] = 3
     store.schema = schema
-    assert store.values.schema is schema
+    assert store.codec.schema is schema
     store.set(ctx, b"k", Note(text="hello"))  # the codec does not validate lengths
     assert store.get(ctx, b"k") == Note(text="hello")  # still decoded into the model
 

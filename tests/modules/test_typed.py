@@ -28,7 +28,7 @@ from klayr_py.modules import (
     UInt64,
     schema_from_model,
 )
-from klayr_py.modules.typed import EMPTY_SCHEMA, ValueCodec, model_of
+from klayr_py.modules._value_codec import EMPTY_SCHEMA, ValueCodec, model_of
 from tests.oracle.node import require_oracle, run_node
 
 
@@ -308,10 +308,10 @@ def test_value_codec_with_a_model_gives_model_instances() -> None:
     encoded = values.encode(value)
     assert encoded == codec.encode(values.schema, value.model_dump(by_alias=True))
     assert values.decode(encoded) == value
-    plain = values.decode_plain(encoded)
+    plain = values.decode_dict(encoded)
     assert plain["inner"] == {"someValue": 7, "note": "n"}
-    assert values.from_plain(plain) == value
-    assert values.to_plain(value) == plain
+    assert values.from_dict(plain) == value
+    assert values.to_dict(value) == plain
 
 
 def test_value_codec_with_a_schema_gives_dicts() -> None:
@@ -319,7 +319,7 @@ def test_value_codec_with_a_schema_gives_dicts() -> None:
     values: ValueCodec[dict[str, Any]] = ValueCodec(schema, None)
     encoded = values.encode({"someValue": 3, "note": "x"})
     assert values.decode(encoded) == {"someValue": 3, "note": "x"}
-    assert values.to_plain({"someValue": 3, "note": "x"}) == {"someValue": 3, "note": "x"}
+    assert values.to_dict({"someValue": 3, "note": "x"}) == {"someValue": 3, "note": "x"}
 
 
 def test_value_codec_without_schema_or_model_is_klayrs_empty_schema() -> None:
@@ -381,8 +381,8 @@ def test_the_model_attribute_declares_the_model() -> None:
     class AttrStore(BaseStore):  # type: ignore[type-arg]
         model = Inner
 
-    assert AttrStore("m", 0).values.decode(
-        AttrStore("m", 0).values.encode(Inner(some_value=1, note=""))
+    assert AttrStore("m", 0).codec.decode(
+        AttrStore("m", 0).codec.encode(Inner(some_value=1, note=""))
     ) == Inner(some_value=1, note="")
 
 
@@ -394,7 +394,7 @@ def test_a_schema_attribute_with_a_model_keeps_the_schema_and_decodes_to_the_mod
 
     store = CustomStore("m", 0)
     assert store.schema == custom  # a private copy of the declared schema
-    assert store.values.decode(store.values.encode(Inner(some_value=4, note="z"))) == Inner(
+    assert store.codec.decode(store.codec.encode(Inner(some_value=4, note="z"))) == Inner(
         some_value=4, note="z"
     )
 
@@ -483,3 +483,39 @@ def test_a_typed_store_refuses_a_dict_it_could_not_read_back() -> None:
         holder.owner = bytes(19)
     store.set(state, b"k", holder)
     assert store.get(state, b"k") == holder
+
+
+def test_schema_from_model_names_a_property_as_values_dump() -> None:
+    class Data(KlayrModel):
+        token_id: bytes = Field(validation_alias="tokenID", serialization_alias="tokenID")
+
+    schema = schema_from_model(Data)
+    assert list(schema["properties"]) == ["tokenID"]
+    values = ValueCodec[Data](None, Data)
+    value = Data.model_validate({"tokenID": b"\x01"})
+    assert values.decode(values.encode(value)).token_id == b"\x01"
+
+
+def test_a_model_refusing_a_decoded_value_speaks_the_validators_language() -> None:
+    """A model stricter than its schema refuses in Klayr's validator form, not pydantic's."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    class Holder(KlayrModel):
+        owner: Address
+
+    loose = {
+        "$id": "/test/looseHolder",
+        "type": "object",
+        "required": ["owner"],
+        "properties": {"owner": {"dataType": "bytes", "fieldNumber": 1}},
+    }
+    values: ValueCodec[Holder] = ValueCodec(loose, Holder)
+    for attempt in (
+        lambda: values.from_dict({"owner": bytes(19)}),
+        lambda: values.decode(codec.encode(loose, {"owner": bytes(19)})),
+        lambda: values.encode({"owner": bytes(19)}),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        assert not isinstance(caught.value, PydanticValidationError)
+        assert str(caught.value).startswith("Klayr validator found 1 error[s]:\nProperty '.owner' ")

@@ -97,3 +97,41 @@ def test_unreadable_files_fail_clearly(tmp_path: Path, content: str, expected: s
 def test_a_missing_file_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read config file"):
         load_config(tmp_path / "absent.json")
+
+
+def test_plugins_are_sandboxed_with_a_storage_quota_unless_the_operator_says_otherwise() -> None:
+    plugins = ApplicationConfig().plugins
+    assert (plugins.sandbox, plugins.storage_quota_mb, plugins.storage_quotas) == (
+        "required",
+        64,
+        {},
+    )
+    chosen = ApplicationConfig.from_dict(
+        {"plugins": {"sandbox": "optional", "storageQuotas": {"hello-stats": 256}}}
+    ).plugins
+    assert chosen.sandbox == "optional" and chosen.storage_quotas == {"hello-stats": 256}
+    assert chosen.configs == {}  # settings, not a plugin's configuration
+    with pytest.raises(ConfigError, match=r"plugins\.sandbox"):
+        ApplicationConfig.from_dict({"plugins": {"sandbox": "sometimes"}})
+    with pytest.raises(ConfigError, match=r"plugins\.storageQuotas\.hello-stats"):
+        ApplicationConfig.from_dict({"plugins": {"storageQuotas": {"hello-stats": 0}}})
+
+
+def test_rpc_limits_have_safe_defaults_and_bad_ones_are_named() -> None:
+    rpc = ApplicationConfig().rpc
+    assert (rpc.max_request_size, rpc.max_batch_length, rpc.max_response_size) == (
+        1 << 20,
+        100,
+        4 << 20,
+    )
+    assert (rpc.max_block_range, rpc.request_timeout, rpc.workers) == (100, 5.0, 2)
+    assert (rpc.max_connections, rpc.header_timeout, rpc.idle_timeout) == (200, 10.0, 60.0)
+    assert ApplicationConfig().transaction_pool.max_nonce_gap == 64
+    with pytest.raises(ConfigError) as error:
+        ApplicationConfig.from_dict(
+            {"rpc": {"maxRequestSize": 10, "requestTimeout": 0, "workers": 0},
+             "transactionPool": {"maxNonceGap": 0}}
+        )  # fmt: skip
+    message = str(error.value)
+    for key in ("rpc.maxRequestSize", "rpc.requestTimeout", "rpc.workers", "maxNonceGap"):
+        assert key in message, message

@@ -267,8 +267,8 @@ def test_constraint_operators_and_boundaries(
 @pytest.mark.parametrize(
     ("constraint", "normalized"),
     [("^1.2.3", ">=1.2.3 <2.0.0-0"), ("^0.2.3", ">=0.2.3 <0.3.0-0"), ("^0.0.3", ">=0.0.3 <0.0.4-0"),
-     ("~1.2.3", ">=1.2.3 <1.3.0-0"), (">1.2", ">=1.3.0"), ("*", "*"), ("=1.2.3", "=1.2.3"),
-     (">=1.0.0, <2.0.0", ">=1.0.0 <2.0.0")],
+     ("~1.2.3", ">=1.2.3 <1.3.0-0"), (">1.2", ">=1.3.0"), ("*", "*"), ("=1.2.3", "1.2.3"),
+     ("^0", "<1.0.0-0"), (">=1.0.0, <2.0.0", ">=1.0.0 <2.0.0")],
 )  # fmt: skip
 def test_constraints_desugar_like_npm(constraint: str, normalized: str) -> None:
     parsed = VersionConstraint.parse(constraint)
@@ -475,7 +475,7 @@ def test_capabilities() -> None:
     every = [capability.value for capability in Capability]
     assert every == ["read_chain", "read_state", "read_txpool", "subscribe_events",
                      "send_transactions", "register_rpc_endpoint", "plugin_storage",
-                     "call_plugin"]  # fmt: skip
+                     "call_plugin", "network"]  # fmt: skip
     assert manifest(capabilities=repr(every).replace("'", '"')).capabilities == tuple(Capability)
     lines = problems(capabilities='["fly", "read_chain", "read_chain", 3, "fly"]')
     assert lines[0].startswith("capabilities[0]: unknown capability 'fly' (known: read_chain, ")

@@ -241,7 +241,7 @@ GENESIS_SCHEMA = {
         }
     },
 }
-PARAMS = SetEntryCommand(None, None).values  # type: ignore[arg-type]
+PARAMS = SetEntryCommand(None, None).codec  # type: ignore[arg-type]
 
 
 def header(height: int) -> BlockHeader:
@@ -341,3 +341,12 @@ class KvChain:
         """The kv module's entries in the block's current view."""
         view = self.state.read_only()
         return {kv.key: kv.value.value for kv in self.kv.stores.get(EntryStore).iterate(view)}
+
+
+class LoudFailingKv(KvModule):
+    """Its after-command hook emits a no-revert event, then raises when told to."""
+
+    def after_command_execute(self, ctx: Any) -> None:
+        if self.raise_in == "after_command_execute":
+            self.events.get(HookEvent).add(ctx, {"phase": "after"}, no_revert=True)
+        super().after_command_execute(ctx)

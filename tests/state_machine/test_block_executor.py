@@ -22,6 +22,7 @@ from .kv_module import (
     PARAMS,
     KvChain,
     KvModule,
+    LoudFailingKv,
     genesis_assets,
     header,
     set_entry,
@@ -270,3 +271,38 @@ def test_blocks_over_leveldb_survive_reopening(tmp_path: Any) -> None:
         assert stored_state(db) == contents
         assert chain.block([set_entry(0, 2, b"c", 3)]).results == [OK]
         assert chain.entries() == {b"g": 1, b"a": 1, b"c": 3}
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+
+class _Offer:
+    """A selector offering fixed transactions and recording what became of them."""
+
+    def __init__(self, transactions: list[Any]) -> None:
+        self.transactions = transactions
+        self.kept: list[Any] = []
+        self.left_out: list[tuple[Any, str]] = []
+
+    def __iter__(self) -> Any:
+        return iter(self.transactions)
+
+    def accepted(self, transaction: Any) -> None:
+        self.kept.append(transaction)
+
+    def rejected(self, transaction: Any, reason: str) -> None:
+        self.left_out.append((transaction, reason))
+
+
+def test_a_transaction_left_out_as_invalid_leaves_none_of_its_events() -> None:
+    # Klayr's generator drops an INVALID transaction's whole event queue, no-revert events too.
+    module = LoudFailingKv()
+    chain = KvChain(InMemoryDatabase(), [module])
+    chain.genesis()
+    module.raise_in = "after_command_execute"
+    invalid = set_entry(0, 0, b"a", 1, module=module.name)
+    offer = _Offer([invalid])
+    result, kept = chain.executor.generate(header(1), BlockAssets(), offer)
+    assert kept == [] and [t for t, _ in offer.left_out] == [invalid]
+    assert [event.name for event in result.events] == ["hook"]  # afterTransactions only
+    assert [event.index for event in result.events] == [0]

@@ -702,6 +702,19 @@ def test_failures_are_logged_not_raised(
     assert any("setEntry was told to fail" in str(r.exc_info) for r in caplog.records)
 
 
+def test_a_failed_command_is_logged_at_info_with_the_modules_error(
+    machine: StateMachine, block: BlockContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    transaction = set_entry(0, 0, b"a", 1, mode=MODE_RAISE)
+    with caplog.at_level(logging.INFO, logger="klayr_py.state_machine"):
+        assert execute(machine, block, transaction) is FAIL
+    failures = [r for r in caplog.records if r.levelno == logging.INFO and "failed" in r.message]
+    assert len(failures) == 1
+    expected = f"transaction {transaction.id.hex()} (kv:setEntry) failed: "
+    assert failures[0].message.startswith(expected)
+    assert "setEntry was told to fail" in failures[0].message
+
+
 def test_verify_assets_refuses_assets_of_unregistered_modules(machine: StateMachine) -> None:
     block = BlockContext(
         chain_id=CHAIN_ID,

@@ -57,13 +57,18 @@ def test_bytes_lengths_count_bytes(value: bytes, min_length: int, max_length: in
     assert _ok(schema, value) == (min_length <= len(value) <= max_length)
 
 
+_BYTES_EXPECTED = (
+    "Property '' should pass \"dataType\" keyword validation: must be bytes (hex in JSON)"
+)
+
+
 def test_bytes_length_messages() -> None:
     schema = {"dataType": "bytes", "minLength": 2, "maxLength": 3}
     for value, message in [
         (b"\x00", "Property '' minLength not satisfied"),
         (b"\x00" * 4, "Property '' maxLength exceeded"),
-        ("00", "Property '' should pass \"dataType\" keyword validation"),
-        (bytearray(2), "Property '' should pass \"dataType\" keyword validation"),
+        ("00", _BYTES_EXPECTED),
+        (bytearray(2), _BYTES_EXPECTED),
     ]:
         with pytest.raises(ValidationError) as caught:
             compile_schema(schema).validate(value)
@@ -120,3 +125,24 @@ def test_codec_shaped_value() -> None:
         "Property '.recipient' address length invalid",
         "Property '.tags.1' should pass \"dataType\" keyword validation",
     ]
+
+
+@pytest.mark.parametrize(
+    ("data_type", "value", "expected"),
+    [
+        ("string", 5, "must be a string"),
+        ("boolean", 1, "must be true or false"),
+        ("uint32", -1, "must be an integer from 0 to 4294967295"),
+        ("sint32", 2**31, "must be an integer from -2147483648 to 2147483647"),
+        ("uint64", "7", "must be an integer from 0 to 18446744073709551615"),
+    ],
+)
+def test_validate_says_what_a_data_type_expected(
+    data_type: str, value: object, expected: str
+) -> None:
+    compiled = compile_schema({"type": "object", "properties": {"x": {"dataType": data_type}}})
+    klayr_line = "Property '.x' should pass \"dataType\" keyword validation"
+    assert compiled.errors({"x": value}) == [klayr_line]  # Klayr's exact line, for the oracle
+    with pytest.raises(ValidationError) as caught:
+        compiled.validate({"x": value})
+    assert caught.value.errors[0].startswith(f"{klayr_line}: {expected}")

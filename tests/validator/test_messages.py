@@ -7,14 +7,18 @@ from typing import Any
 import pytest
 
 from klayr_py.errors import KlayrError, ValidationError
-from klayr_py.validator import validate
+from klayr_py.validator import compile_schema, validate
+from klayr_py.validator.messages import as_setting_errors
 
 
 def _errors(schema: dict[str, Any], value: Any) -> list[str]:
     with pytest.raises(ValidationError) as caught:
         validate(schema, value)
     assert isinstance(caught.value, KlayrError) and isinstance(caught.value, ValueError)
-    assert str(caught.value) == "; ".join(caught.value.errors)
+    errors = caught.value.errors
+    # @klayr/validator's KlayrValidationError message: a count line, then one line per error.
+    heading = f"Klayr validator found {len(errors)} error[s]:"
+    assert str(caught.value) == "\n".join([heading, *errors])
     return caught.value.errors
 
 
@@ -76,7 +80,12 @@ def test_lists_every_failing_path_in_order() -> None:
         ({"not": {}}, 1, "Property '' must NOT be valid"),
         ({"type": "array", "items": False}, [1], "Property '.0' boolean schema is false"),
         ({"format": "hex"}, "0", "Property '' must match format \"hex\""),
-        ({"dataType": "uint32"}, -1, "Property '' should pass \"dataType\" keyword validation"),
+        (
+            {"dataType": "uint32"},
+            -1,
+            "Property '' should pass \"dataType\" keyword validation: "
+            "must be an integer from 0 to 4294967295",
+        ),
         (
             {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
             ["a", "b", "a"],
@@ -118,4 +127,27 @@ def test_composite_keywords_report_their_branches_first() -> None:
 def test_unresolvable_reference_is_reported() -> None:
     assert _errors({"properties": {"a": {"$ref": "#/definitions/none"}}}, {"a": 1}) == [
         'can\'t resolve reference "#/definitions/none"'
+    ]
+
+
+def test_setting_errors_name_each_key_under_the_prefix() -> None:
+    schema = {
+        "type": "object",
+        "required": ["limits"],
+        "properties": {
+            "limits": {
+                "type": "object",
+                "required": ["max"],
+                "properties": {"max": {"type": "integer"}},
+                "additionalProperties": False,
+            }
+        },
+        "additionalProperties": False,
+    }
+    value = {"limit": 1, "limits": {"maxx": 2}}
+    errors = compile_schema(schema).errors(value)
+    assert sorted(as_setting_errors("modules.bank", errors)) == [
+        "modules.bank.limit: unknown setting",
+        "modules.bank.limits.max: missing (required)",
+        "modules.bank.limits.maxx: unknown setting",
     ]

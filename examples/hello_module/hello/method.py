@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hello.stores.message import MessageStore
-from klayr_py.modules import BaseMethod
+from klayr_py import BaseMethod, ImmutableStoreGetter
 
 
 class HelloMethod(BaseMethod):
     """Methods of the Hello module."""
 
-    def get_hello(self, method_context: Any, address: bytes) -> str:
+    def get_hello(self, method_context: ImmutableStoreGetter, address: bytes) -> str:
         """The latest hello message of ``address``; raises NotFoundError if it never said one."""
         return self.stores.get(MessageStore).get(method_context, address).message

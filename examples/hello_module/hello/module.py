@@ -11,8 +11,7 @@ from hello.method import HelloMethod
 from hello.schemas import CONFIG_SCHEMA, DEFAULT_CONFIG
 from hello.stores.counter import CounterStore
 from hello.stores.message import MessageStore
-from klayr_py import validator
-from klayr_py.modules import BaseModule
+from klayr_py import BaseModule, validator
 
 
 class HelloModule(BaseModule):

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from klayr_py.modules import KlayrModel, UInt32
+from klayr_py import KlayrModel, UInt32
 
 
 class CounterData(KlayrModel):

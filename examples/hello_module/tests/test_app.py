@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app import CONFIG_FILE, create_app
+import pytest
+from app import CONFIG_FILE, create_app, example_config
 
 from klayr_py import codec
 from klayr_py.chain import Transaction
@@ -39,3 +40,15 @@ def test_the_shipped_config_starts_and_forges_hellos(tmp_path: Path) -> None:
     reply = engine.call_endpoint("hello_getHello", {"address": account.klayr32_address})
     assert reply == {"message": "Hello from the example"}
     app.close()
+
+
+def test_port_option_moves_the_rpc_port() -> None:
+    assert example_config([]).rpc.port == 7887
+    assert example_config(["--port", "7889"]).rpc.port == 7889
+
+
+def test_port_option_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        example_config(["--port", "70000"])
+    assert exit_info.value.code == 2
+    assert "--port must be between 1 and 65535, got 70000" in capsys.readouterr().err

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from app import CONFIG_FILE, create_app
 from helpers import Chain, hello_transaction, keys
 
 from klayr_py.db import InMemoryDatabase
 from klayr_py.errors import ValidationError
+from klayr_py.node import ConfigError, load_config
 from klayr_py.state_machine.block_executor import BlockExecutionError
 
 
@@ -42,3 +47,19 @@ def test_custom_blacklist() -> None:
 def test_invalid_config_is_refused(config: dict[str, object]) -> None:
     with pytest.raises((ValidationError, ValueError)):
         Chain(InMemoryDatabase(), config)
+
+
+def test_a_config_typo_names_the_file_module_and_key(tmp_path: Path) -> None:
+    """The node's start says which setting of which file, not the validator's raw line."""
+    config = json.loads(CONFIG_FILE.read_text())
+    config["modules"]["hello"]["maxMessageLen"] = 10
+    config["modules"]["hello"]["minMessageLength"] = "3"
+    file = tmp_path / "config.json"
+    file.write_text(json.dumps(config))
+    app = create_app(load_config(file), CONFIG_FILE.parent)
+    with pytest.raises(ConfigError) as refused:
+        app.init_modules()
+    assert str(refused.value) == (
+        f"{file}: modules.hello.maxMessageLen: unknown setting; "
+        "modules.hello.minMessageLength: should be of type 'integer'"
+    )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from helpers import CHAIN_ID, Chain, hello_transaction, keys
 
+from klayr_py.contexts.event_queue import EventQueue
 from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.db import InMemoryDatabase
 from klayr_py.errors import NotFoundError, ValidationError
 from klayr_py.state import OffchainStore
 from klayr_py.state_machine import HeaderInfo, MethodContext
 from klayr_py.state_machine.endpoints import call_endpoint, list_endpoints
-from klayr_py.state_machine.event_queue import EventQueue
 
 
 def _call(chain: Chain, name: str, params: dict[str, object]) -> object:
@@ -47,8 +47,9 @@ def test_get_hello_rejects_bad_params_and_unknown_accounts() -> None:
     with pytest.raises(ValidationError):
         _call(chain, "hello_getHello", {})
     nobody = get_klayr32_address_from_address(bytes(20))
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as missing:
         _call(chain, "hello_getHello", {"address": nobody})
+    assert str(missing.value) == f"{nobody} has not said hello yet"
 
 
 def test_method_reads_the_message() -> None:

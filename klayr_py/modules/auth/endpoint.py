@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from klayr_py import validator
+from klayr_py.contexts import EndpointContext
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.modules import BaseEndpoint, VerifyStatus
 from klayr_py.modules.auth.constants import MESSAGE_TAG_MULTISIG_REG
@@ -21,7 +22,6 @@ from klayr_py.modules.auth.schemas import (
 )
 from klayr_py.modules.auth.stores.auth_account import AuthAccountStore
 from klayr_py.modules.auth.utils import transaction_from_parameter, verify_nonce, verify_signatures
-from klayr_py.state_machine import EndpointContext
 
 ENDPOINT_ORDER = (
     "get_auth_account",

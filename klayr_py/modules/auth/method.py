@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import ImmutableStoreGetter
 from klayr_py.modules import BaseMethod
 from klayr_py.modules.auth.schemas import AuthAccount
 from klayr_py.modules.auth.stores.auth_account import AuthAccountStore
@@ -12,7 +11,7 @@ from klayr_py.modules.auth.stores.auth_account import AuthAccountStore
 class AuthMethod(BaseMethod):
     """Methods of the auth module."""
 
-    def get_auth_account(self, method_context: Any, address: bytes) -> AuthAccount:
+    def get_auth_account(self, method_context: ImmutableStoreGetter, address: bytes) -> AuthAccount:
         """The auth data of ``address``: nonce 0 and no keys for an account never seen."""
         account = self.stores.get(AuthAccountStore).get_or_default(method_context, address)
         # The store's codec already checked the value; skip pydantic validation.

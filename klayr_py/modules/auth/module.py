@@ -7,6 +7,11 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from klayr_py import codec, validator
+from klayr_py.contexts import (
+    GenesisBlockExecuteContext,
+    TransactionExecuteContext,
+    TransactionVerifyContext,
+)
 from klayr_py.modules import BaseModule, ModuleMetadata, VerificationResult, VerifyStatus
 from klayr_py.modules.auth.commands.register_multisignature import (
     RegisterMultisignatureCommand,
@@ -26,11 +31,6 @@ from klayr_py.modules.auth.schemas import (
 )
 from klayr_py.modules.auth.stores.auth_account import AuthAccountStore
 from klayr_py.modules.auth.utils import verify_nonce, verify_signatures
-from klayr_py.state_machine import (
-    GenesisBlockExecuteContext,
-    TransactionExecuteContext,
-    TransactionVerifyContext,
-)
 
 _GENESIS = codec.compile_schema(GENESIS_AUTH_STORE_SCHEMA)
 
@@ -102,8 +102,7 @@ class AuthModule(BaseModule):
             return VerificationResult.fail(
                 InvalidNonceError(
                     f"Transaction with id:{transaction.id.hex()} nonce is lower than account "
-                    f"nonce. Transaction nonce: {transaction.nonce}, account nonce: "
-                    f"{account['nonce']}.",
+                    "nonce.",
                     transaction.nonce,
                     account["nonce"],
                 )

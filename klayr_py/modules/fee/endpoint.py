@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from klayr_py.contexts import EndpointContext
 from klayr_py.modules import BaseEndpoint
 from klayr_py.modules.fee.method import FeeConfig
 from klayr_py.modules.fee.schemas import (
     GET_FEE_TOKEN_ID_RESPONSE_SCHEMA,
     GET_MIN_FEE_PER_BYTE_RESPONSE_SCHEMA,
 )
-from klayr_py.state_machine import EndpointContext
 
 
 class FeeEndpoint(BaseEndpoint):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import WritableContext
 from klayr_py.modules import BaseMethod
 from klayr_py.modules.fee.constants import CONTEXT_STORE_KEY_AVAILABLE_FEE
 from klayr_py.modules.fee.events import InsufficientFeeEvent
@@ -43,11 +43,7 @@ class FeeMethod(BaseMethod):
         """The token fees are paid in."""
         return self._config().fee_token_id
 
-    def get_config(self) -> FeeConfig:
-        """The effective configuration."""
-        return self._config()
-
-    def pay_fee(self, ctx: Any, amount: int) -> None:
+    def pay_fee(self, ctx: WritableContext, amount: int) -> None:
         """Take ``amount`` from what is left of the running transaction's fee.
 
         The fee module's ``after_command_execute`` then burns it (or sends it to the fee pool)

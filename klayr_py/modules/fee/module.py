@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from klayr_py import validator
+from klayr_py.contexts import TransactionExecuteContext, TransactionVerifyContext
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.errors import KlayrError
+from klayr_py.interfaces import ImmutableStoreGetter, WritableContext
 from klayr_py.modules import BaseModule, VerificationResult
 from klayr_py.modules.fee.constants import CONTEXT_STORE_KEY_AVAILABLE_FEE, DEFAULT_CONFIG
 from klayr_py.modules.fee.endpoint import FeeEndpoint
@@ -14,22 +16,27 @@ from klayr_py.modules.fee.events import GeneratorFeeProcessedEvent, Insufficient
 from klayr_py.modules.fee.method import FeeConfig, FeeMethod
 from klayr_py.modules.fee.schemas import CONFIG_SCHEMA, GeneratorFeeProcessedData
 from klayr_py.modules.token.utils import chain_id_from_genesis_config, genesis_config_value
-from klayr_py.state_machine import TransactionExecuteContext, TransactionVerifyContext
 
 
 class TokenMethodLike(Protocol):
     """What the fee module needs of the token module (``TokenMethod`` has all of it)."""
 
-    def get_available_balance(self, ctx: Any, address: bytes, token_id: bytes) -> int: ...
-    def user_account_exists(self, ctx: Any, address: bytes, token_id: bytes) -> bool: ...
-    def lock(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None: ...
+    def get_available_balance(
+        self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
+    ) -> int: ...
+    def user_account_exists(
+        self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
+    ) -> bool: ...
+    def lock(
+        self, ctx: WritableContext, address: bytes, module: str, token_id: bytes, amount: int
+    ) -> None: ...
     def unlock(
-        self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int
+        self, ctx: WritableContext, address: bytes, module: str, token_id: bytes, amount: int
     ) -> None: ...
     def transfer(
-        self, ctx: Any, sender: bytes, recipient: bytes, token_id: bytes, amount: int
+        self, ctx: WritableContext, sender: bytes, recipient: bytes, token_id: bytes, amount: int
     ) -> None: ...
-    def burn(self, ctx: Any, address: bytes, token_id: bytes, amount: int) -> None: ...
+    def burn(self, ctx: WritableContext, address: bytes, token_id: bytes, amount: int) -> None: ...
 
 
 class InsufficientTransactionFeeError(KlayrError, ValueError):

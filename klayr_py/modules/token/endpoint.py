@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from klayr_py.contexts import EndpointContext
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.errors import NotFoundError
 from klayr_py.modules import BaseEndpoint
@@ -15,7 +16,6 @@ from klayr_py.modules.token.stores import (
     SupportedTokensStore,
     UserStore,
 )
-from klayr_py.state_machine import EndpointContext
 
 
 def _balance_json(account: UserStoreData) -> dict[str, Any]:

@@ -10,12 +10,16 @@ class TokenError(KlayrError, ValueError):
 
 
 class InsufficientBalanceError(TokenError):
-    """An account has less available (or locked) balance than an operation needs."""
+    """An account has less available (or locked) balance than an operation needs.
 
-    def __init__(self, address: str, balance: int, amount: int) -> None:
+    The message is Klayr's ``InsufficientBalanceError``'s (``ERR_INSUFFICIENT_BALANCE``) unless
+    ``message`` gives the one Klayr's ``TokenMethod`` throws in its place.
+    """
+
+    code = "ERR_INSUFFICIENT_BALANCE"
+
+    def __init__(self, address: str, balance: int, amount: int, message: str | None = None) -> None:
         self.address = address
         self.balance = balance
         self.amount = amount
-        super().__init__(
-            f"{address} has insufficient balance: {balance}, required amount: {amount}"
-        )
+        super().__init__(message or f"{address} balance {balance} is not sufficient for {amount}.")

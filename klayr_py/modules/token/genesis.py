@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py import codec, validator
+from klayr_py.contexts import GenesisBlockExecuteContext
 from klayr_py.crypto.address import get_klayr32_address_from_address
+from klayr_py.interfaces import WritableContext
 from klayr_py.modules import NamedRegistry
 from klayr_py.modules.token.constants import (
     ADDRESS_LENGTH,
@@ -33,7 +35,9 @@ _USER_KEY = ADDRESS_LENGTH + TOKEN_ID_LENGTH
 _ESCROW_KEY = CHAIN_ID_LENGTH + TOKEN_ID_LENGTH
 
 
-def init_genesis_state(stores: NamedRegistry[Any], ctx: Any, asset: bytes) -> None:
+def init_genesis_state(
+    stores: NamedRegistry[Any], ctx: GenesisBlockExecuteContext, asset: bytes
+) -> None:
     """Decode, validate and write the asset; raise TokenError naming the first broken rule."""
     genesis = codec.decode(GENESIS_TOKEN_STORE_SCHEMA, asset)
     validator.validate(GENESIS_TOKEN_STORE_SCHEMA, genesis)
@@ -44,7 +48,7 @@ def init_genesis_state(stores: NamedRegistry[Any], ctx: Any, asset: bytes) -> No
     _check_supply(stores, ctx)
 
 
-def _write_users(users: UserStore, ctx: Any, entries: list[dict[str, Any]]) -> None:
+def _write_users(users: UserStore, ctx: WritableContext, entries: list[dict[str, Any]]) -> None:
     keys = [users.get_key(e["address"], e["tokenID"]) for e in entries]
     seen: set[bytes] = set()
     for entry, key in zip(entries, keys, strict=True):
@@ -79,7 +83,9 @@ def _write_users(users: UserStore, ctx: Any, entries: list[dict[str, Any]]) -> N
         )
 
 
-def _write_supplies(supplies: SupplyStore, ctx: Any, entries: list[dict[str, Any]]) -> None:
+def _write_supplies(
+    supplies: SupplyStore, ctx: WritableContext, entries: list[dict[str, Any]]
+) -> None:
     token_ids = [entry["tokenID"] for entry in entries]
     if len(set(token_ids)) != len(token_ids):
         duplicate = next(t for t in token_ids if token_ids.count(t) > 1)
@@ -90,7 +96,9 @@ def _write_supplies(supplies: SupplyStore, ctx: Any, entries: list[dict[str, Any
         supplies.set(ctx, entry["tokenID"], SupplyStoreData(total_supply=entry["totalSupply"]))
 
 
-def _write_escrows(escrows: EscrowStore, ctx: Any, entries: list[dict[str, Any]]) -> None:
+def _write_escrows(
+    escrows: EscrowStore, ctx: WritableContext, entries: list[dict[str, Any]]
+) -> None:
     keys = [escrows.get_key(e["escrowChainID"], e["tokenID"]) for e in entries]
     if len(set(keys)) != len(keys):
         duplicate = next(k for k in keys if keys.count(k) > 1)
@@ -105,7 +113,7 @@ def _write_escrows(escrows: EscrowStore, ctx: Any, entries: list[dict[str, Any]]
 
 
 def _write_supported(
-    supported: SupportedTokensStore, ctx: Any, entries: list[dict[str, Any]]
+    supported: SupportedTokensStore, ctx: WritableContext, entries: list[dict[str, Any]]
 ) -> None:
     if not entries:
         return
@@ -138,7 +146,7 @@ def _write_supported(
         supported.set(ctx, chain_id, SupportedTokensStoreData(supported_token_ids=token_ids))
 
 
-def _check_supply(stores: NamedRegistry[Any], ctx: Any) -> None:
+def _check_supply(stores: NamedRegistry[Any], ctx: GenesisBlockExecuteContext) -> None:
     """Every native token's stored supply equals the sum of its balances, locks and escrows."""
     computed: dict[bytes, int] = {}
     users: UserStore = stores.get(UserStore)

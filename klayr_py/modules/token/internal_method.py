@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from klayr_py.crypto.address import get_klayr32_address_from_address
+from klayr_py.interfaces import WritableContext
 from klayr_py.modules import BaseMethod
 from klayr_py.modules.token.errors import InsufficientBalanceError
 from klayr_py.modules.token.events import InitializeUserAccountEvent, TransferEvent
@@ -14,7 +15,7 @@ from klayr_py.modules.token.stores import UserStore
 class FeeMethodLike(Protocol):
     """What the token module needs of the fee module: charge a fee from the transaction's."""
 
-    def pay_fee(self, method_context: Any, amount: int) -> None: ...
+    def pay_fee(self, method_context: WritableContext, amount: int) -> None: ...
 
 
 class InternalMethod(BaseMethod):
@@ -24,7 +25,9 @@ class InternalMethod(BaseMethod):
     escrow_account_initialization_fee: int = 0
     fee_method: FeeMethodLike | None = None
 
-    def initialize_user_account(self, ctx: Any, address: bytes, token_id: bytes) -> None:
+    def initialize_user_account(
+        self, ctx: WritableContext, address: bytes, token_id: bytes
+    ) -> None:
         """Create an empty account, charging the initialization fee to the running transaction.
 
         The fee is taken from the transaction's fee through the fee module (Klayr's
@@ -38,7 +41,7 @@ class InternalMethod(BaseMethod):
 
     def transfer(
         self,
-        ctx: Any,
+        ctx: WritableContext,
         sender: bytes,
         recipient: bytes,
         token_id: bytes,
@@ -48,22 +51,20 @@ class InternalMethod(BaseMethod):
     ) -> None:
         """Move ``amount`` between two existing accounts and emit ``transfer``.
 
-        ``sender_account``: the sender's account as ``UserStore.get_plain`` just returned it (and
+        ``sender_account``: the sender's account as ``UserStore.get_dict`` just returned it (and
         nothing written since), to save reading it again; it is changed in place.
         """
         users = self.stores.get(UserStore)
         if sender_account is None:
-            sender_account = users.get_plain(ctx, sender, token_id)
+            sender_account = users.get_dict(ctx, sender, token_id)
         available: int = sender_account["availableBalance"]
         if available < amount:
             raise InsufficientBalanceError(
                 get_klayr32_address_from_address(sender), available, amount
             )
-        users.save_plain(
-            ctx, sender, token_id, available - amount, sender_account["lockedBalances"]
-        )
-        recipient_account = users.get_plain(ctx, recipient, token_id)
-        users.save_plain(
+        users.save_dict(ctx, sender, token_id, available - amount, sender_account["lockedBalances"])
+        recipient_account = users.get_dict(ctx, recipient, token_id)
+        users.save_dict(
             ctx,
             recipient,
             token_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py import validator
+from klayr_py.contexts import GenesisBlockExecuteContext
 from klayr_py.modules import BaseModule, ModuleMetadata
 from klayr_py.modules.token.commands import TransferCommand
 from klayr_py.modules.token.constants import DEFAULT_CONFIG
@@ -29,7 +30,6 @@ from klayr_py.modules.token.stores import (
     UserStore,
 )
 from klayr_py.modules.token.utils import chain_id_from_genesis_config
-from klayr_py.state_machine import GenesisBlockExecuteContext
 
 
 class TokenModule(BaseModule):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from klayr_py.contexts import EndpointContext
 from klayr_py.crypto.address import get_address_from_klayr32_address
 from klayr_py.errors import NotFoundError
 from klayr_py.modules import BaseEndpoint
 from klayr_py.modules.validators.schemas import GET_VALIDATOR_REQUEST_SCHEMA
 from klayr_py.modules.validators.stores import ValidatorKeysStore
-from klayr_py.state_machine import EndpointContext
 
 
 class ValidatorsEndpoint(BaseEndpoint):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from klayr_py.contexts.hooks import SetNextValidators, Validator
 from klayr_py.errors import NotFoundError
+from klayr_py.interfaces import ImmutableStoreGetter, WritableContext
 from klayr_py.modules import BaseMethod
 from klayr_py.modules.validators.stores import ValidatorKeysStore, ValidatorsParamsStore
-from klayr_py.state_machine.contexts import SetNextValidators, Validator
 
 
 class ValidatorsMethod(BaseMethod):
@@ -17,17 +18,17 @@ class ValidatorsMethod(BaseMethod):
 
     block_time: int = 10
 
-    def get_validators_params(self, ctx: Any) -> dict[str, Any]:
+    def get_validators_params(self, ctx: ImmutableStoreGetter) -> dict[str, Any]:
         """``{preCommitThreshold, certificateThreshold, validators}`` as stored."""
         return self.stores.get(ValidatorsParamsStore).get_value(ctx)
 
-    def get_validator_keys(self, ctx: Any, address: bytes) -> dict[str, Any]:
+    def get_validator_keys(self, ctx: ImmutableStoreGetter, address: bytes) -> dict[str, Any]:
         """``{generatorKey, blsKey}`` of ``address``; :class:`NotFoundError` if unregistered."""
         return self.stores.get(ValidatorKeysStore).get(ctx, address)
 
     def set_validators_params(
         self,
-        ctx: Any,
+        ctx: WritableContext,
         set_next_validators: SetNextValidators,
         pre_commit_threshold: int,
         certificate_threshold: int,
@@ -77,7 +78,9 @@ class ValidatorsMethod(BaseMethod):
             ],
         )
 
-    def get_generator_at_timestamp(self, ctx: Any, timestamp: int) -> dict[str, Any]:
+    def get_generator_at_timestamp(
+        self, ctx: ImmutableStoreGetter, timestamp: int
+    ) -> dict[str, Any]:
         """The validator entry whose slot contains ``timestamp``: every validator of the set,
         in stored order, as Klayr's ``getGeneratorAtTimestamp``."""
         validators = self.get_validators_params(ctx)["validators"]

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py import codec
+from klayr_py.contexts import GenesisBlockExecuteContext
 from klayr_py.modules import BaseModule, ModuleMetadata
 from klayr_py.modules.validators.endpoint import ValidatorsEndpoint
 from klayr_py.modules.validators.method import ValidatorsMethod
 from klayr_py.modules.validators.schemas import GENESIS_SCHEMA
 from klayr_py.modules.validators.stores import ValidatorKeysStore, ValidatorsParamsStore
-from klayr_py.state_machine import GenesisBlockExecuteContext
 from klayr_py.validator import validate
 
 

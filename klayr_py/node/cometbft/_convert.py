@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from klayr_py.chain import Event
+from klayr_py.contexts.hooks import NextValidators
 from klayr_py.node.cometbft.proto.tendermint.abci import types_pb2 as abci
 from klayr_py.node.cometbft.proto.tendermint.crypto import keys_pb2
-from klayr_py.state_machine.contexts import NextValidators
 
 __all__ = ["abci_events", "validator_updates", "weights_of"]
 

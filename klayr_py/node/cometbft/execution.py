@@ -23,6 +23,7 @@ from enum import IntEnum
 
 from klayr_py.chain import AggregateCommit, Block, BlockAssets, BlockHeader, Event, Transaction
 from klayr_py.chain.constants import EMPTY_HASH
+from klayr_py.contexts.hooks import NextValidators
 from klayr_py.errors import KlayrError
 from klayr_py.node.block_run import BlockOutcome, run_block
 from klayr_py.node.cometbft.framing import encode_uvarint
@@ -35,7 +36,6 @@ from klayr_py.state_machine.abi import (
 )
 from klayr_py.state_machine.block_executor import BlockExecutionError
 from klayr_py.state_machine.constants import EVENT_TOPIC_TRANSACTION_EXECUTION
-from klayr_py.state_machine.contexts import NextValidators
 from klayr_py.state_machine.state_machine import TransactionExecutionResult
 
 __all__ = [

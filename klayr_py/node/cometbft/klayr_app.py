@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from klayr_py.chain import Block, BlockHeader, Event, Transaction
 from klayr_py.chain.storage import ChainStorage
+from klayr_py.contexts.hooks import HeaderInfo
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError, NotFoundError
 from klayr_py.modules.verification import VerifyStatus
@@ -51,7 +52,6 @@ from klayr_py.state_machine.abi import (
     QueryRequest,
     VerifyTransactionRequest,
 )
-from klayr_py.state_machine.contexts import HeaderInfo
 
 __all__ = ["CODE_BAD_QUERY", "CODE_NOT_FOUND", "BlockListener", "KlayrAbciApp"]
 
@@ -229,6 +229,12 @@ class KlayrAbciApp(AbciApplication):
             # This node's pool ran the same checks on the same committed state when the RPC
             # handed it over; a block since then is caught by the recheck after the next one.
             return abci.ResponseCheckTx(code=TxCode.OK)
+        try:  # the transaction's own shape, before the state machine sees it (as the pool does)
+            transaction.validate()
+        except KlayrError as error:
+            return abci.ResponseCheckTx(
+                code=TxCode.INVALID, log=f"transaction {transaction.id.hex()}: {error}"
+            )
         last = self.last_header()
         verification = self.abi.verify_transaction(
             VerifyTransactionRequest(

@@ -10,6 +10,7 @@ __all__ = [
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
     "INVALID_REQUEST",
+    "LIMIT_EXCEEDED",
     "METHOD_NOT_FOUND",
     "PARSE_ERROR",
     "RpcError",
@@ -20,6 +21,9 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+LIMIT_EXCEEDED = -32005
+"""A server limit (response size, time) stopped the request: -32005 as in EIP-1474, from the
+range JSON-RPC 2.0 leaves to servers."""
 
 
 class RpcError(KlayrError):

@@ -18,8 +18,11 @@ from klayr_py.chain import Event, Transaction
 from klayr_py.chain import schemas as chain_schemas
 from klayr_py.crypto.address import get_klayr32_address_from_public_key
 from klayr_py.errors import CodecError, CryptoError, KlayrError, NotFoundError, ValidationError
+from klayr_py.modules import VerifyStatus
+from klayr_py.node.pool import AddResult
 from klayr_py.node.rpc.backend import RpcBackend
 from klayr_py.node.rpc.errors import INVALID_PARAMS, METHOD_NOT_FOUND, RpcError
+from klayr_py.validator.formats import is_hex
 
 __all__ = ["RpcMethods", "decoded_event_json"]
 
@@ -31,15 +34,12 @@ _MAX_HEIGHT = 2**32 - 1
 
 
 def _hex(params: Params, name: str) -> bytes:
+    # Klayr's ``hex`` format exactly (@klayr/validator's isHexString): pairs of hex digits,
+    # either case, nothing else — no spaces, which bytes.fromhex would skip.
     value = params.get(name)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not is_hex(value):
         raise RpcError(INVALID_PARAMS, f"Invalid parameters. {name} must be a valid hex string.")
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise RpcError(
-            INVALID_PARAMS, f"Invalid parameters. {name} must be a valid hex string."
-        ) from None
+    return bytes.fromhex(value)
 
 
 def _height(params: Params, name: str = "height") -> int:
@@ -49,6 +49,13 @@ def _height(params: Params, name: str = "height") -> int:
             INVALID_PARAMS,
             f"Invalid parameters. {name} must be an integer from 0 to {_MAX_HEIGHT}.",
         )
+    return value
+
+
+def _flag(params: Params, name: str) -> bool:
+    value = params.get(name, False)
+    if not isinstance(value, bool):
+        raise RpcError(INVALID_PARAMS, f"Invalid parameters. {name} must be a boolean.")
     return value
 
 
@@ -69,11 +76,13 @@ class RpcMethods:
         *,
         genesis_config: Mapping[str, Any],
         allowed: tuple[str, ...] = ("*",),
+        max_block_range: int = 100,
     ) -> None:
         self.engine = engine
         self.reads = reads = engine.reads
         self.genesis_config = dict(genesis_config)
         self.allowed = allowed
+        self.max_block_range = max_block_range
         self._methods: dict[str, Method] = {
             "system_getNodeInfo": self.get_node_info,
             "system_getMetadata": self.get_metadata,
@@ -128,9 +137,13 @@ class RpcMethods:
             raise RpcError(METHOD_NOT_FOUND, f"Method {name} is not allowed by rpc.allowedMethods.")
         try:
             return method(params)
+        except RpcError:
+            raise
         except NotFoundError as error:
             raise RpcError(INVALID_PARAMS, str(error).strip("'\"")) from None
         except (ValidationError, CryptoError) as error:  # e.g. a malformed klayr32 address
+            raise RpcError(INVALID_PARAMS, f"Invalid parameters. {error}") from None
+        except (CodecError, ValueError) as error:  # bytes a module cannot decode, a bad value
             raise RpcError(INVALID_PARAMS, f"Invalid parameters. {error}") from None
 
     # -- system -------------------------------------------------------------------------------
@@ -178,12 +191,16 @@ class RpcMethods:
     # -- chain --------------------------------------------------------------------------------
 
     def get_blocks_between(self, params: Params) -> list[dict[str, Any]]:
-        """Klayr's ``chain_getBlocksByHeightBetween`` (at most 1,000 blocks per call)."""
+        """Klayr's ``chain_getBlocksByHeightBetween``, at most ``rpc.maxBlockRange`` blocks."""
         start, end = _height(params, "from"), _height(params, "to")
         if end < start:
             raise RpcError(INVALID_PARAMS, "Invalid parameters. from must not exceed to.")
-        if end - start >= 1000:
-            raise RpcError(INVALID_PARAMS, "Invalid parameters. At most 1000 blocks per request.")
+        if end - start >= self.max_block_range:
+            raise RpcError(
+                INVALID_PARAMS,
+                f"Invalid parameters. {end - start + 1} blocks asked, more than "
+                f"rpc.maxBlockRange ({self.max_block_range}).",
+            )
         return [block.to_json() for block in self.reads.get_blocks_between(start, end)]
 
     # -- txpool -------------------------------------------------------------------------------
@@ -195,12 +212,23 @@ class RpcMethods:
             return {"transactionId": transaction.id.hex()}
         result = self.engine.add_transaction(transaction)
         if not result.accepted:
-            raise RpcError(
-                INVALID_PARAMS,
-                f"Transaction {transaction.id.hex()} was rejected ({result.reason}): "
-                f"{result.message}",
-            )
+            raise RpcError(INVALID_PARAMS, self._rejection_message(transaction, result))
         return {"transactionId": transaction.id.hex()}
+
+    def _rejection_message(self, transaction: Transaction, result: AddResult) -> str:
+        """A refused transaction's error text: the state machine's verification message when
+        verification fails it, else the pool's reason.
+
+        Klayr's ``txpool_postTransaction`` verifies before anything else and throws the ABI's
+        error message as it is, so that message wins whatever the pool's reason (a duplicate of
+        an included transaction is a nonce too low there). Verifying again happens only on this
+        refused path.
+        """
+        verification = self.reads.verify_transaction(transaction)
+        if verification.status is VerifyStatus.FAIL and verification.error is not None:
+            return str(verification.error)
+        identifier = transaction.id.hex()
+        return f"Transaction {identifier} was rejected ({result.reason}): {result.message}"
 
     def get_transactions_from_pool(self, params: Params) -> list[dict[str, Any]]:
         """Klayr's ``txpool_getTransactionsFromPool``, optionally for one ``address``."""
@@ -217,9 +245,17 @@ class RpcMethods:
         return [tx.to_json() for tx in transactions]
 
     def dry_run_transaction(self, params: Params) -> dict[str, Any]:
-        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events."""
+        """Klayr's ``txpool_dryRunTransaction``: result 1 OK, 0 FAIL, -1 INVALID, and events.
+
+        ``strict`` (default false: only the command's verification) and ``skipVerify`` (default
+        false) as in Klayr.
+        """
         transaction = _transaction(params)
-        outcome = self.reads.dry_run_transaction(transaction)
+        outcome = self.reads.dry_run_transaction(
+            transaction,
+            strict=_flag(params, "strict"),
+            skip_verify=_flag(params, "skipVerify"),
+        )
         response: dict[str, Any] = {
             "result": outcome.result,
             "events": [event.to_json() for event in outcome.events],

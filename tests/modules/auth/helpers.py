@@ -7,6 +7,7 @@ from typing import Any
 
 from klayr_py import codec
 from klayr_py.chain import BlockAsset, BlockAssets, BlockHeader, Transaction
+from klayr_py.contexts.event_queue import EventQueue
 from klayr_py.crypto import ed
 from klayr_py.crypto.address import get_address_from_public_key
 from klayr_py.db import InMemoryDatabase
@@ -22,7 +23,6 @@ from klayr_py.state import StateStore
 from klayr_py.state_machine import HeaderInfo, StateMachine
 from klayr_py.state_machine.block_context import TransactionContext
 from klayr_py.state_machine.block_executor import BlockExecutor, BlockResult
-from klayr_py.state_machine.event_queue import EventQueue
 from klayr_py.testing.contexts import create_block_header
 
 CHAIN_ID = bytes.fromhex("04000001")

@@ -112,7 +112,7 @@ def test_a_block_is_valid_exactly_when_each_nonce_is_the_next(
 
 
 def test_method_reads_through_an_immutable_method_context() -> None:
-    from klayr_py.state_machine.contexts import ImmutableMethodContext
+    from klayr_py.contexts.hooks import ImmutableMethodContext
 
     chain = Chain()
     chain.genesis()

@@ -48,7 +48,7 @@ def funded(**kwargs: Any) -> Chain:
 
 def fee_event(chain: Chain, result: Any) -> dict[str, Any]:
     (event,) = [e for e in result.events if e.name == "generatorFeeProcessed"]
-    data = chain.fee.events.get(GeneratorFeeProcessedEvent).values.decode(event.data)
+    data = chain.fee.events.get(GeneratorFeeProcessedEvent).codec.decode(event.data)
     assert list(event.topics[1:]) == [data.sender_address, data.generator_address]
     return dict(data.model_dump(by_alias=True))
 

@@ -59,7 +59,7 @@ def test_mint_creates_account_and_raises_supply(funded: TokenModule, ctx: Any) -
     assert funded.method.get_total_supply(ctx) == [(TOKEN_ID, 1050)]
     assert names(ctx) == ["initializeUserAccount", "mint"]
     event = ctx.event_queue.events()[-1]
-    assert funded.events.get(MintEvent).values.decode(event.data).model_dump(by_alias=True) == {
+    assert funded.events.get(MintEvent).codec.decode(event.data).model_dump(by_alias=True) == {
         "address": BOB,
         "tokenID": TOKEN_ID,
         "amount": 50,
@@ -117,12 +117,13 @@ def test_transfer_creates_recipient_and_emits(funded: TokenModule, ctx: Any) -> 
     assert names(ctx) == ["initializeUserAccount", "transfer"]
     event = ctx.event_queue.events()[-1]
     assert list(event.topics) == [ALICE, BOB]
-    decoded = funded.events.get(TransferEvent).values.decode(event.data)
+    decoded = funded.events.get(TransferEvent).codec.decode(event.data)
     assert (decoded.sender_address, decoded.recipient_address, decoded.amount) == (ALICE, BOB, 400)
 
 
 def test_transfer_failure_emits_kept_error_event(funded: TokenModule, ctx: Any) -> None:
-    with pytest.raises(InsufficientBalanceError, match="insufficient balance: 1000"):
+    message = r"does not have sufficient balance for amount 1001$"  # Klayr's TokenMethod text
+    with pytest.raises(InsufficientBalanceError, match=message):
         funded.method.transfer(ctx, ALICE, BOB, TOKEN_ID, 1001)
     snapshot = ctx.event_queue.create_snapshot()
     with pytest.raises(NotFoundError):
@@ -170,7 +171,7 @@ def test_lock_and_unlock_failures(funded: TokenModule, ctx: Any) -> None:
         method.unlock(ctx, BOB, "pos", TOKEN_ID, 6)
     results = [(e.name, e.data[-1]) for e in ctx.event_queue.events()]
     assert results == [("lock", 1), ("unlock", 5), ("lock", 0), ("unlock", 5), ("unlock", 1)]
-    unlock = funded.events.get(UnlockEvent).values.decode(ctx.event_queue.events()[-1].data)
+    unlock = funded.events.get(UnlockEvent).codec.decode(ctx.event_queue.events()[-1].data)
     assert unlock.module == "pos" and unlock.address == BOB
 
 

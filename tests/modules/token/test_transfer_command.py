@@ -121,7 +121,7 @@ def test_transfers_conserve_tokens(moves: list[tuple[int, int, int]]) -> None:
         result = chain.block([tx], generator=ADDRS[1])
         assert result.results == [Result.OK]
         burnt += sum(
-            burn_event.values.decode(event.data).amount
+            burn_event.codec.decode(event.data).amount
             for event in result.events
             if event.name == "burn"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -12,11 +13,13 @@ from typing import Any
 import aiohttp
 import pytest
 
+from klayr_py.chain import Transaction
 from klayr_py.node.application import Application
 from klayr_py.node.rpc import MAX_REQUEST_BYTES
 from tests.node.dev_chain import (
     ACCOUNTS,
     CHAIN_ID,
+    FEE,
     VALIDATORS,
     create_chain,
     hello,
@@ -306,7 +309,10 @@ def test_tcp_serves_only_the_configured_modes(tmp_path: Path) -> None:
     create_chain(tmp_path)
     app = make_app(tmp_path)
     port = _free_port()
-    app.config = app.config.with_overrides(rpc={"modes": ["ipc", "ws"], "port": port})
+    app.config = app.config.with_overrides(
+        rpc={"modes": ["ipc", "ws"], "port": port},
+        generator={"keys": {"fromFile": None}},  # a slot passing mid-test must not forge block 1
+    )
 
     async def main() -> None:
         node = asyncio.create_task(app.run_async())
@@ -329,3 +335,99 @@ def test_tcp_serves_only_the_configured_modes(tmp_path: Path) -> None:
             await node
 
     asyncio.run(main())
+
+
+def test_bad_transaction_bytes_in_an_endpoint_are_invalid_params_not_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        for method in ("auth_isValidSignature", "auth_isValidNonce"):
+            for transaction in ("00", "0a0b", "zz"):
+                reply = await _call(session, base, method, {"transaction": transaction})
+                assert reply["error"]["code"] == -32602, reply
+                assert reply["error"]["message"].startswith("Invalid parameters."), reply
+
+    with caplog.at_level(logging.ERROR, logger="klayr_py.rpc"):
+        _run(tmp_path, scenario)
+    assert not [record for record in caplog.records if record.exc_info], caplog.text
+
+
+def test_hex_parameters_are_exactly_as_strict_as_klayrs_hex_format(tmp_path: Path) -> None:
+    # @klayr/validator's isHexString: /^([0-9a-f]{2})+$/i, or the empty string.
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        tx = hello(app, ACCOUNTS[0], 0, "hex").get_bytes().hex()
+        for refused in (tx[:10] + " " + tx[10:], "0x" + tx, tx + "0", tx[:-2] + "\n0a"):
+            reply = await _call(session, base, "txpool_dryRunTransaction", {"transaction": refused})
+            assert reply["error"]["code"] == -32602
+            assert "transaction must be a valid hex string" in reply["error"]["message"], refused
+        reply = await _call(session, base, "txpool_dryRunTransaction", {"transaction": tx.upper()})
+        assert reply["result"]["result"] == 1  # Klayr's format ignores case
+        reply = await _call(session, base, "chain_getBlockByID", {"id": "ab cd"})
+        assert "id must be a valid hex string" in reply["error"]["message"]
+
+    _run(tmp_path, scenario)
+
+
+def test_one_message_size_limit_on_every_transport(tmp_path: Path) -> None:
+    limit = 4096
+
+    def message(size: int) -> str:
+        text = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "system_getNodeInfo"})
+        return text + " " * (size - len(text))
+
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        connector = aiohttp.UnixConnector(path=str(app.ipc_path))
+        async with aiohttp.ClientSession(connector=connector) as ipc:
+            for client, url in ((session, base), (ipc, "http://localhost")):
+                async with client.post(f"{url}/rpc", data=message(limit)) as response:
+                    assert "result" in await response.json()
+                async with client.post(f"{url}/rpc", data=message(limit + 1)) as response:
+                    assert response.status == 413
+                    error = (await response.json())["error"]
+                    assert "rpc.maxRequestSize (4096 bytes)" in error["message"]
+                async with client.ws_connect(f"{url.replace('http', 'ws')}/rpc-ws") as ws:
+                    await ws.send_str(message(limit))
+                    assert "result" in await ws.receive_json(timeout=5)
+                    await ws.send_str(message(limit + 1))
+                    frame = await ws.receive(timeout=5)
+                    assert frame.type == aiohttp.WSMsgType.CLOSE and frame.data == 1009
+
+    _run(tmp_path, scenario, maxRequestSize=limit)
+
+
+def test_the_block_range_limit_is_configured_and_named(tmp_path: Path) -> None:
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        for slot in (1, 2, 3):
+            _forge(app, slot)
+        reply = await _call(session, base, "chain_getBlocksByHeightBetween", {"from": 0, "to": 2})
+        assert [block["header"]["height"] for block in reply["result"]] == [0, 1, 2]
+        reply = await _call(session, base, "chain_getBlocksByHeightBetween", {"from": 0, "to": 3})
+        assert reply["error"]["code"] == -32602
+        assert "4 blocks asked, more than rpc.maxBlockRange (3)" in reply["error"]["message"]
+
+    _run(tmp_path, scenario, maxBlockRange=3)
+
+
+def test_a_same_nonce_transaction_needs_klayrs_replacement_fee_difference(tmp_path: Path) -> None:
+    # Klayr's transaction pool: minReplacementFeeDifference, 10 beddows by default.
+    async def scenario(app: Application, session: aiohttp.ClientSession, base: str) -> None:
+        first = hello(app, ACCOUNTS[0], 0, "first", fee=FEE)
+        same_fee = hello(app, ACCOUNTS[0], 0, "second", fee=FEE + 9)
+        higher = hello(app, ACCOUNTS[0], 0, "third", fee=FEE + 10)
+
+        async def post(tx: Transaction) -> dict[str, Any]:
+            params = {"transaction": tx.get_bytes().hex()}
+            return await _call(session, base, "txpool_postTransaction", params)
+
+        assert (await post(first))["result"] == {"transactionId": first.id.hex()}
+        refused = await post(same_fee)
+        assert refused["error"]["code"] == -32602
+        message = refused["error"]["message"]
+        assert "replacement_fee_too_low" in message and f"at least {FEE + 10}" in message
+        pool = (await _call(session, base, "txpool_getTransactionsFromPool"))["result"]
+        assert [entry["id"] for entry in pool] == [first.id.hex()]  # the first one stays
+        assert (await post(higher))["result"] == {"transactionId": higher.id.hex()}
+        pool = (await _call(session, base, "txpool_getTransactionsFromPool"))["result"]
+        assert [entry["id"] for entry in pool] == [higher.id.hex()]
+
+    _run(tmp_path, scenario)

@@ -8,15 +8,20 @@ from hello.events.new_hello import NewHelloEvent
 from hello.schemas import CounterData, CreateHelloParams, MessageData, NewHelloData
 from hello.stores.counter import CounterStore
 from hello.stores.message import MessageStore
-from klayr_py.errors import NotFoundError
-from klayr_py.modules import BaseCommand, VerificationResult, schema_from_model
-from klayr_py.state_machine import CommandExecuteContext, CommandVerifyContext
+from klayr_py import (
+    BaseCommand,
+    CommandExecuteContext,
+    CommandVerifyContext,
+    NotFoundError,
+    VerificationResult,
+    schema_from_model,
+)
 
 
 class CreateHelloCommand(BaseCommand[CreateHelloParams]):
     """Say hello. Verify rejects messages with a blacklisted word; lengths come from config."""
 
-    def init(self, config: dict[str, Any]) -> None:  # type: ignore[override]
+    def init(self, config: dict[str, Any]) -> None:
         """Apply the module config: message length bounds (into the schema) and the blacklist."""
         self._blacklist: list[str] = list(config["blacklist"])
         schema = schema_from_model(CreateHelloParams, "/hello/createHello-params")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hello.schemas import NewHelloData
-from klayr_py.modules import BaseEvent
+from klayr_py import BaseEvent
 
 
 class NewHelloEvent(BaseEvent[NewHelloData]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hello.schemas import CounterData
-from klayr_py.modules import BaseSingletonStore
+from klayr_py import BaseSingletonStore
 
 
 class CounterStore(BaseSingletonStore[CounterData]):

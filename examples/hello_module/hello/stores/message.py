@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hello.schemas import MessageData
-from klayr_py.modules import BaseStore
+from klayr_py import BaseStore
 
 
 class MessageStore(BaseStore[MessageData]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py import codec
+from klayr_py.contexts import CommandExecuteContext, CommandVerifyContext
 from klayr_py.crypto.ed import verify_data
 from klayr_py.errors import CryptoError
 from klayr_py.modules import BaseCommand, VerificationResult
@@ -18,7 +19,6 @@ from klayr_py.modules.auth.schemas import (
     REGISTER_MULTISIGNATURE_PARAMS_SCHEMA,
 )
 from klayr_py.modules.auth.stores.auth_account import AuthAccountStore
-from klayr_py.state_machine import CommandExecuteContext, CommandVerifyContext
 
 _REG_MESSAGE = codec.compile_schema(MULTISIG_REG_MSG_SCHEMA)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.auth.schemas import INVALID_SIG_DATA_SCHEMA
 
@@ -13,6 +14,6 @@ class InvalidSignatureEvent(BaseEvent[dict[str, Any]]):
 
     schema = INVALID_SIG_DATA_SCHEMA
 
-    def error(self, ctx: Any, sender_address: bytes, data: dict[str, Any]) -> None:
+    def error(self, ctx: EventQueuer, sender_address: bytes, data: dict[str, Any]) -> None:
         """Record the failing key and signature (``no_revert``, as in Klayr)."""
         self.add(ctx, data, [sender_address], no_revert=True)

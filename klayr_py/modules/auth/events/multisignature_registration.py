@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.auth.schemas import MULTISIG_REG_DATA_SCHEMA
 
@@ -13,6 +14,6 @@ class MultisignatureRegistrationEvent(BaseEvent[dict[str, Any]]):
 
     schema = MULTISIG_REG_DATA_SCHEMA
 
-    def log(self, ctx: Any, sender_address: bytes, data: dict[str, Any]) -> None:
+    def log(self, ctx: EventQueuer, sender_address: bytes, data: dict[str, Any]) -> None:
         """Record the new group of ``sender_address``."""
         self.add(ctx, data, [sender_address])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from klayr_py.errors import NotFoundError
+from klayr_py.interfaces import ImmutableStoreGetter
 from klayr_py.modules import BaseStore
 from klayr_py.modules.auth.schemas import AUTH_ACCOUNT_SCHEMA, default_auth_account
 
@@ -18,7 +19,7 @@ class AuthAccountStore(BaseStore[dict[str, Any]]):
 
     schema = AUTH_ACCOUNT_SCHEMA
 
-    def get_or_default(self, ctx: Any, address: bytes) -> dict[str, Any]:
+    def get_or_default(self, ctx: ImmutableStoreGetter, address: bytes) -> dict[str, Any]:
         """The account at ``address``, or nonce 0 with no keys when it has none stored."""
         try:
             return self.get(ctx, address)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules import BaseEvent
 from klayr_py.modules.fee.schemas import GENERATOR_FEE_PROCESSED_SCHEMA, GeneratorFeeProcessedData
 
@@ -13,6 +12,6 @@ class GeneratorFeeProcessedEvent(BaseEvent[GeneratorFeeProcessedData]):
 
     schema = GENERATOR_FEE_PROCESSED_SCHEMA
 
-    def log(self, ctx: Any, data: GeneratorFeeProcessedData) -> None:
+    def log(self, ctx: EventQueuer, data: GeneratorFeeProcessedData) -> None:
         """Record the split of one transaction's fee."""
         self.add(ctx, data, [data.sender_address, data.generator_address])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from klayr_py.contexts import CommandExecuteContext, CommandVerifyContext
 from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.modules import BaseCommand, VerificationResult
 from klayr_py.modules.token.errors import InsufficientBalanceError
@@ -9,7 +10,6 @@ from klayr_py.modules.token.internal_method import InternalMethod
 from klayr_py.modules.token.method import TokenMethod
 from klayr_py.modules.token.schemas import TRANSFER_PARAMS_SCHEMA, TransferParams
 from klayr_py.modules.token.stores import UserStore
-from klayr_py.state_machine import CommandExecuteContext, CommandVerifyContext
 
 
 class TransferCommand(BaseCommand[TransferParams]):

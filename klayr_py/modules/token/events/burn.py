@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from klayr_py.modules import BaseEvent
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules.token.constants import TokenEventResult
+from klayr_py.modules.token.events._result_event import ResultEvent
 from klayr_py.modules.token.schemas import BURN_EVENT_SCHEMA, AccountAmountEventData
 
 
-class BurnEvent(BaseEvent[AccountAmountEventData]):
+class BurnEvent(ResultEvent[AccountAmountEventData]):
     """``burn`` event."""
 
     schema = BURN_EVENT_SCHEMA
 
-    def log(self, ctx: Any, address: bytes, token_id: bytes, amount: int) -> None:
-        """The event of a success."""
-        self._emit(ctx, address, token_id, amount, TokenEventResult.SUCCESSFUL)
-
-    def error(
-        self, ctx: Any, address: bytes, token_id: bytes, amount: int, result: TokenEventResult
-    ) -> None:
-        """The event of a failure: kept even when the failing command is reverted."""
-        self._emit(ctx, address, token_id, amount, result, no_revert=True)
-
-    def _emit(
+    def log(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         address: bytes,
         token_id: bytes,
         amount: int,
-        result: TokenEventResult,
-        no_revert: bool = False,
+        result: TokenEventResult = TokenEventResult.SUCCESSFUL,
     ) -> None:
-        data = {"address": address, "tokenID": token_id, "amount": amount, "result": int(result)}
-        self.add(ctx, data, [address], no_revert)
+        """Tokens of ``address`` burnt, or why not (``result``)."""
+        data = {"address": address, "tokenID": token_id, "amount": amount}
+        self.emit(ctx, data, [address], result)

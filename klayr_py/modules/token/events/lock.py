@@ -1,50 +1,27 @@
-"""Emitted when a module locks an account's tokens; topic: the account's address."""
+"""Emitted when a module locks tokens of an account; topic: the account's address."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from klayr_py.modules import BaseEvent
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules.token.constants import TokenEventResult
+from klayr_py.modules.token.events._result_event import ResultEvent
 from klayr_py.modules.token.schemas import LOCK_EVENT_SCHEMA, LockEventData
 
 
-class LockEvent(BaseEvent[LockEventData]):
+class LockEvent(ResultEvent[LockEventData]):
     """``lock`` event."""
 
     schema = LOCK_EVENT_SCHEMA
 
-    def log(self, ctx: Any, address: bytes, module: str, token_id: bytes, amount: int) -> None:
-        """The event of a success."""
-        self._emit(ctx, address, module, token_id, amount, TokenEventResult.SUCCESSFUL)
-
-    def error(
+    def log(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         address: bytes,
         module: str,
         token_id: bytes,
         amount: int,
-        result: TokenEventResult,
+        result: TokenEventResult = TokenEventResult.SUCCESSFUL,
     ) -> None:
-        """The event of a failure: kept even when the failing command is reverted."""
-        self._emit(ctx, address, module, token_id, amount, result, no_revert=True)
-
-    def _emit(
-        self,
-        ctx: Any,
-        address: bytes,
-        module: str,
-        token_id: bytes,
-        amount: int,
-        result: TokenEventResult,
-        no_revert: bool = False,
-    ) -> None:
-        data = {
-            "address": address,
-            "module": module,
-            "tokenID": token_id,
-            "amount": amount,
-            "result": int(result),
-        }
-        self.add(ctx, data, [address], no_revert)
+        """``module`` locked ``amount`` of ``address``, or why not (``result``)."""
+        data = {"address": address, "module": module, "tokenID": token_id, "amount": amount}
+        self.emit(ctx, data, [address], result)

@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from klayr_py.modules import BaseEvent
+from klayr_py.interfaces import EventQueuer
 from klayr_py.modules.token.constants import TokenEventResult
+from klayr_py.modules.token.events._result_event import ResultEvent
 from klayr_py.modules.token.schemas import TRANSFER_EVENT_SCHEMA, TransferEventData
 
 
-class TransferEvent(BaseEvent[TransferEventData]):
+class TransferEvent(ResultEvent[TransferEventData]):
     """``transfer`` event."""
 
     schema = TRANSFER_EVENT_SCHEMA
 
-    def log(self, ctx: Any, sender: bytes, recipient: bytes, token_id: bytes, amount: int) -> None:
-        """A successful transfer."""
-        self._emit(ctx, sender, recipient, token_id, amount, TokenEventResult.SUCCESSFUL)
-
-    def error(
+    def log(
         self,
-        ctx: Any,
+        ctx: EventQueuer,
         sender: bytes,
         recipient: bytes,
         token_id: bytes,
         amount: int,
-        result: TokenEventResult,
+        result: TokenEventResult = TokenEventResult.SUCCESSFUL,
     ) -> None:
-        """A failed transfer: kept even when the failing command is reverted."""
-        self._emit(ctx, sender, recipient, token_id, amount, result, no_revert=True)
-
-    def _emit(
-        self,
-        ctx: Any,
-        sender: bytes,
-        recipient: bytes,
-        token_id: bytes,
-        amount: int,
-        result: TokenEventResult,
-        no_revert: bool = False,
-    ) -> None:
+        """A transfer, or why it failed (``result``)."""
         data = {
             "senderAddress": sender,
             "recipientAddress": recipient,
             "tokenID": token_id,
             "amount": amount,
-            "result": int(result),
         }
-        self.add(ctx, data, [sender, recipient], no_revert)
+        self.emit(ctx, data, [sender, recipient], result)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import ImmutableStoreGetter
 from klayr_py.modules import BaseStore, KeyValue
 from klayr_py.modules.token.constants import TOKEN_ID_LENGTH
 from klayr_py.modules.token.schemas import SUPPLY_STORE_SCHEMA, SupplyStoreData
@@ -14,6 +13,6 @@ class SupplyStore(BaseStore[SupplyStoreData]):
 
     schema = SUPPLY_STORE_SCHEMA
 
-    def get_all(self, ctx: Any) -> list[KeyValue]:
+    def get_all(self, ctx: ImmutableStoreGetter) -> list[KeyValue]:
         """Every (token ID, supply) entry, in token ID order."""
         return self.iterate(ctx, gte=bytes(TOKEN_ID_LENGTH), lte=b"\xff" * TOKEN_ID_LENGTH)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from klayr_py.interfaces import ImmutableStoreGetter, StoreGetter
 from klayr_py.modules import BaseStore, KeyValue
 from klayr_py.modules.token.constants import (
     ALL_SUPPORTED_TOKENS_KEY,
@@ -20,11 +19,11 @@ class SupportedTokensStore(BaseStore[SupportedTokensStoreData]):
     schema = SUPPORTED_TOKENS_STORE_SCHEMA
     own_chain_id: bytes | None = None
 
-    def all_supported(self, ctx: Any) -> bool:
+    def all_supported(self, ctx: ImmutableStoreGetter) -> bool:
         """Whether every token of every chain is supported."""
         return self.has(ctx, ALL_SUPPORTED_TOKENS_KEY)
 
-    def is_supported(self, ctx: Any, token_id: bytes) -> bool:
+    def is_supported(self, ctx: ImmutableStoreGetter, token_id: bytes) -> bool:
         """Whether ``token_id`` may be held here: native, KLY, or listed in this store."""
         if self._is_mainchain_or_native(token_id) or self.all_supported(ctx):
             return True
@@ -34,11 +33,11 @@ class SupportedTokensStore(BaseStore[SupportedTokensStoreData]):
         supported = self.get(ctx, chain_id).supported_token_ids
         return not supported or token_id in supported
 
-    def get_all(self, ctx: Any) -> list[KeyValue]:
+    def get_all(self, ctx: ImmutableStoreGetter) -> list[KeyValue]:
         """Every per-chain entry (the all-supported entry, with its empty key, excluded)."""
         return self.iterate(ctx, gte=bytes(TOKEN_ID_LENGTH), lte=b"\xff" * TOKEN_ID_LENGTH)
 
-    def support_all(self, ctx: Any) -> None:
+    def support_all(self, ctx: StoreGetter) -> None:
         """Support every token: drop per-chain entries, write the all-supported entry."""
         for entry in self.get_all(ctx):
             self.delete(ctx, entry.key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from klayr_py.interfaces import ImmutableStoreGetter, StoreGetter
 from klayr_py.modules import BaseStore
 from klayr_py.modules.token.constants import (
     MAX_MODULE_NAME_LENGTH,
@@ -52,34 +53,40 @@ class UserStore(BaseStore[UserStoreData]):
         """The store key of ``address``'s balance in ``token_id``."""
         return address + token_id
 
-    def get_account(self, ctx: Any, address: bytes, token_id: bytes) -> UserStoreData:
+    def get_account(
+        self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
+    ) -> UserStoreData:
         """The account; raises NotFoundError if it was never initialized."""
         return self.get(ctx, self.get_key(address, token_id))
 
-    def get_plain(self, ctx: Any, address: bytes, token_id: bytes) -> dict[str, Any]:
+    def get_dict(
+        self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes
+    ) -> dict[str, Any]:
         """:meth:`get_account` as the decoded dict, no model built (the module's hot paths).
 
         ``{"availableBalance": int, "lockedBalances": [{"module": str, "amount": int}, ...]}``, a
         fresh dict the caller may change. Raises NotFoundError if there is no account, and what
         :meth:`get_account` raises for a stored value the model refuses.
         """
-        values = self.values
-        account = values.decode_plain(self._sub_store(ctx).get(self.get_key(address, token_id)))
+        values = self.codec
+        account = values.decode_dict(self._reader(ctx).get(self.get_key(address, token_id)))
         # The codec checked every type and integer range: the model adds module name lengths.
         for entry in account["lockedBalances"]:
             if len(entry["module"]) not in _MODULE_NAME_LENGTHS:
-                values.from_plain(account)  # raises the model's ValidationError
+                values.from_dict(account)  # raises the model's ValidationError
         return account
 
-    def account_exists(self, ctx: Any, address: bytes, token_id: bytes) -> bool:
+    def account_exists(self, ctx: ImmutableStoreGetter, address: bytes, token_id: bytes) -> bool:
         """Whether ``address`` has an account in ``token_id``."""
         return self.has(ctx, self.get_key(address, token_id))
 
-    def create_default_account(self, ctx: Any, address: bytes, token_id: bytes) -> None:
+    def create_default_account(self, ctx: StoreGetter, address: bytes, token_id: bytes) -> None:
         """An empty account: zero available, nothing locked."""
-        self.set_plain(ctx, self.get_key(address, token_id), 0, [])
+        self.set_dict(ctx, self.get_key(address, token_id), 0, [])
 
-    def save(self, ctx: Any, address: bytes, token_id: bytes, account: UserStoreData) -> None:
+    def save(
+        self, ctx: StoreGetter, address: bytes, token_id: bytes, account: UserStoreData
+    ) -> None:
         """Store ``account`` as Klayr does: zero locks dropped, locks sorted by module name."""
         locked = sorted(
             (entry for entry in account.locked_balances if entry.amount != 0),
@@ -94,9 +101,9 @@ class UserStore(BaseStore[UserStoreData]):
             ),
         )
 
-    def save_plain(
+    def save_dict(
         self,
-        ctx: Any,
+        ctx: StoreGetter,
         address: bytes,
         token_id: bytes,
         available_balance: int,
@@ -114,11 +121,11 @@ class UserStore(BaseStore[UserStoreData]):
         if len(locked) > 1:
             locked.sort(key=lambda entry: module_order_key(entry["module"]))
         value = {"availableBalance": available_balance, "lockedBalances": locked}
-        self._sub_store(ctx).set(self.get_key(address, token_id), self.values.encode_plain(value))
+        self._writer(ctx).set(self.get_key(address, token_id), self.codec.encode_unchecked(value))
 
-    def set_plain(
+    def set_dict(
         self,
-        ctx: Any,
+        ctx: StoreGetter,
         key: bytes,
         available_balance: int,
         locked_balances: list[dict[str, Any]],
@@ -128,9 +135,11 @@ class UserStore(BaseStore[UserStoreData]):
             self.set(ctx, key, _as_model(available_balance, locked_balances))  # the model checks
             return
         value = {"availableBalance": available_balance, "lockedBalances": locked_balances}
-        self._sub_store(ctx).set(key, self.values.encode_plain(value))
+        self._writer(ctx).set(key, self.codec.encode_unchecked(value))
 
-    def accounts_of(self, ctx: Any, address: bytes) -> list[tuple[bytes, UserStoreData]]:
+    def accounts_of(
+        self, ctx: ImmutableStoreGetter, address: bytes
+    ) -> list[tuple[bytes, UserStoreData]]:
         """Every (token ID, account) of ``address``, in token ID order."""
         entries = self.iterate(
             ctx, gte=address + bytes(TOKEN_ID_LENGTH), lte=address + b"\xff" * TOKEN_ID_LENGTH
