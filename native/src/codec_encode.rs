@@ -65,14 +65,14 @@ fn varint_of(value: &Bound<'_, PyAny>, data_type: DataType) -> Step<u64> {
     })
 }
 
-/// The content of an exact `bytes`, or of an exact ASCII `str`.
-fn delimited_of(value: &Bound<'_, PyAny>, data_type: DataType) -> Step<Vec<u8>> {
+/// The content of an exact `bytes`, or of an exact ASCII `str`, borrowed (no copy).
+fn content_of<'a>(value: &'a Bound<'_, PyAny>, data_type: DataType) -> Step<&'a [u8]> {
     match data_type {
         DataType::Bytes => {
             let bytes = value
                 .downcast_exact::<PyBytes>()
                 .map_err(|_| Stop::Irregular)?;
-            Ok(bytes.as_bytes().to_vec())
+            Ok(bytes.as_bytes())
         }
         DataType::Text => {
             let text = value
@@ -82,10 +82,34 @@ fn delimited_of(value: &Bound<'_, PyAny>, data_type: DataType) -> Step<Vec<u8>> 
             if !text.is_ascii() {
                 return Err(Stop::Irregular); // NFC checks: the Python encoder's
             }
-            Ok(text.as_bytes().to_vec())
+            Ok(text.as_bytes())
         }
         _ => Err(Stop::Irregular),
     }
+}
+
+/// Write `key`, then what `body` writes, prefixed by its length: encoded in place, the length
+/// inserted after (one buffer for the whole message: small allocations are slow on a large
+/// heap, which a node with its state in memory has).
+fn put_nested(
+    out: &mut Vec<u8>,
+    key: &[u8],
+    body: impl FnOnce(&mut Vec<u8>) -> Step<()>,
+) -> Step<()> {
+    out.extend_from_slice(key);
+    let start = out.len();
+    body(out)?;
+    let mut length = [0u8; 10];
+    let mut size = 0;
+    let mut value = (out.len() - start) as u64;
+    while value >= 0x80 {
+        length[size] = (value as u8) | 0x80;
+        value >>= 7;
+        size += 1;
+    }
+    length[size] = value as u8;
+    out.splice(start..start, length[..=size].iter().copied());
+    Ok(())
 }
 
 fn is_varint(data_type: DataType) -> bool {
@@ -116,38 +140,31 @@ fn encode_object(object: &Object, value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -
             }
             Kind::Scalar(data_type) => {
                 out.extend_from_slice(key);
-                put_delimited(out, &delimited_of(&item, *data_type)?);
+                put_delimited(out, content_of(&item, *data_type)?);
             }
             Kind::Object(nested) => {
-                let mut inner = Vec::new();
-                encode_object(nested, &item, &mut inner)?;
-                out.extend_from_slice(key);
-                put_delimited(out, &inner);
+                put_nested(out, key, |out| encode_object(nested, &item, out))?;
             }
             Kind::Array(data_type) if is_varint(*data_type) => {
                 let items = exact_list(&item)?;
                 if !items.is_empty() {
-                    let mut packed = Vec::new();
-                    for element in items.iter() {
-                        put_uvarint(&mut packed, varint_of(&element, *data_type)?);
-                    }
-                    out.extend_from_slice(key);
-                    put_delimited(out, &packed);
+                    put_nested(out, key, |out| {
+                        for element in items.iter() {
+                            put_uvarint(out, varint_of(&element, *data_type)?);
+                        }
+                        Ok(())
+                    })?;
                 }
             }
             Kind::Array(data_type) => {
                 for element in exact_list(&item)?.iter() {
-                    let content = delimited_of(&element, *data_type)?;
                     out.extend_from_slice(key);
-                    put_delimited(out, &content);
+                    put_delimited(out, content_of(&element, *data_type)?);
                 }
             }
             Kind::ObjectArray(nested) => {
                 for element in exact_list(&item)?.iter() {
-                    let mut inner = Vec::new();
-                    encode_object(nested, &element, &mut inner)?;
-                    out.extend_from_slice(key);
-                    put_delimited(out, &inner);
+                    put_nested(out, key, |out| encode_object(nested, &element, out))?;
                 }
             }
         }
@@ -177,7 +194,7 @@ impl Encoder {
         py: Python<'py>,
         value: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(512);
         match encode_object(&self.root, value, &mut out) {
             Ok(()) => Ok(PyBytes::new(py, &out).into_any()),
             Err(Stop::Python(error)) => Err(error),
