@@ -174,12 +174,13 @@ class _WorkerProcess:
     def start(cls, fd: int) -> _WorkerProcess:
         """Run the worker on the inherited socket ``fd``."""
         # The child finds this very klayr_py, even when the parent found it through a sys.path
-        # edited at run time.
+        # edited at run time; -P keeps the working directory off its sys.path, where a source
+        # checkout's klayr_py (without the built Rust extension) would shadow the installed one.
         package_root = str(Path(klayr_py.__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, path) if p)}
         popen = subprocess.Popen(
-            [sys.executable, "-m", "klayr_py.node._event_root_worker_main", str(fd)],
+            [sys.executable, "-P", "-m", "klayr_py.node._event_root_worker_main", str(fd)],
             pass_fds=(fd,),
             stdin=subprocess.DEVNULL,
             env=env,

@@ -203,3 +203,24 @@ def test_the_worker_does_not_re_run_a_script_without_a_main_guard(tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["script body ran", "done"]
     assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_worker_imports_the_parents_klayr_py_not_one_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A source checkout as the working directory (the README runs the example from one) must
+    # not shadow the installed klayr_py, whose Rust extension the checkout lacks.
+    marker = tmp_path / "shadowed"
+    fake = tmp_path / "klayr_py"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\nraise ImportError\n")
+    monkeypatch.chdir(tmp_path)
+    events = [Event._unchecked("m", "e", bytes([i]), (bytes(32),), 1, i) for i in range(3)]
+    worker = EventRootWorker()
+    try:
+        worker.begin()
+        worker.add(events)
+        assert worker.root(events) == compute_event_root(events)
+    finally:
+        worker.close()
+    assert not marker.exists()
