@@ -1,10 +1,11 @@
-"""The Protocols modules code against: what a context gives a store, an event or a method.
+"""The Protocols the layers code against, in one place (in the spirit of py-evm's ``abc.py``).
 
-Modules sit below the state machine, so they cannot import its context classes; they type their
-``ctx`` parameters with these structural interfaces instead, as Klayr types them
-(``ImmutableStoreGetter``, ``StoreGetter``, ``EventQueuer``). Every context the state machine
-builds satisfies the ones it should, and mypy checks a module author's calls against them: a
-``store.set(ctx, ...)`` with a context that has no writable state is a type error.
+What a context gives a store, an event or a method (``ImmutableStoreGetter``, ``StoreGetter``,
+``WritableContext``, ``EventQueuer``, as Klayr types them), and what the state machine needs of
+a state store, a transaction selector and an event-root worker. Modules type their ``ctx``
+parameters structurally, so one store method accepts every context that has what it needs, and
+mypy checks a module author's calls: a ``store.set(ctx, ...)`` with a context that has no
+writable state (a verify hook's) is a type error.
 """
 
 from __future__ import annotations
