@@ -235,6 +235,12 @@ def test_start_talk_and_revert(project: tuple[Path, int]) -> None:
             return result.returncode == 0 and (as_json(result)["lastHeight"] or 0) >= 1
 
         wait_for(plugin_saw_a_block, timeout=30)
+
+        def past_height_one() -> bool:  # the revert below needs a block above height 1
+            tip = as_json(klayr_py("block", "get", "last", cwd=root))
+            return int(tip["header"]["height"]) >= 2
+
+        wait_for(past_height_one, timeout=30)
         last = as_json(klayr_py("block", "get", "last", cwd=root))
         by_id = as_json(klayr_py("block", "get", last["header"]["id"], cwd=root))
         assert by_id == last
