@@ -7,6 +7,11 @@ Verification matches libsodium 1.0.18, which a Klayr node uses (through ``sodium
 only RFC 8032: besides OpenSSL's checks it rejects non-canonical and small-order public keys and
 small-order ``R``. A node that accepted what Klayr rejects would fork, so these extra checks
 matter for consensus even though honest keys never hit them.
+
+Two implementations give the same verdicts: the Rust extension's (``ed25519-dalek``'s
+``verify_strict`` plus libsodium's canonical-key check; it releases the GIL, so threads verify on
+several cores) when it is built, and OpenSSL (through ``cryptography``) plus the checks above,
+the reference and the fallback (``KLAYR_PY_NO_NATIVE=1``). Tests compare both with libsodium.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from klayr_py._native_loader import pick
 from klayr_py.crypto.utils import hash, parse_key_derivation_path, tag_message
 from klayr_py.errors import CryptoError
 
@@ -191,8 +197,8 @@ def verified_key(message: bytes, signature: bytes, public_key: bytes) -> bytes:
     return public_key + signature + message
 
 
-def _verify_uncached(message: bytes, signature: bytes, public_key: bytes) -> bool:
-    _check_lengths(signature, public_key)
+def _py_verify(message: bytes, signature: bytes, public_key: bytes) -> bool:
+    """libsodium's verdict through OpenSSL plus the checks OpenSSL lacks; lengths are right."""
     if _rejected_by_libsodium(signature, public_key):
         return False
     try:
@@ -200,6 +206,16 @@ def _verify_uncached(message: bytes, signature: bytes, public_key: bytes) -> boo
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+_verify = pick("ed25519_verify", _py_verify)
+"""The Rust twin (``ed25519-dalek``'s ``verify_strict`` plus libsodium's canonical-key check,
+without the GIL) when the extension is in use; the OpenSSL path otherwise."""
+
+
+def _verify_uncached(message: bytes, signature: bytes, public_key: bytes) -> bool:
+    _check_lengths(signature, public_key)
+    return _verify(message, signature, public_key)
 
 
 def verify_detached(message: bytes, signature: bytes, public_key: bytes) -> bool:
@@ -218,16 +234,20 @@ def verify_detached(message: bytes, signature: bytes, public_key: bytes) -> bool
     return False
 
 
-def verify_batch(triples: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
-    """:func:`verify_detached` of each ``(message, signature, public key)``; a length error is
-    False. Used by worker processes to verify a batch in parallel."""
-    results = []
-    for message, signature, public_key in triples:
-        try:
-            results.append(_verify_uncached(message, signature, public_key))
-        except CryptoError:
-            results.append(False)
-    return results
+def _py_verify_batch(triples: list[tuple[bytes, bytes, bytes]]) -> list[bool]:
+    """Whether each ``(message, signature, public key)`` verifies; a wrong length is False."""
+    return [
+        len(signature) == ED25519_SIGNATURE_LENGTH
+        and len(public_key) == ED25519_PUBLIC_KEY_LENGTH
+        and _py_verify(message, signature, public_key)
+        for message, signature, public_key in triples
+    ]
+
+
+verify_batch = pick("ed25519_verify_batch", _py_verify_batch)
+"""Whether each ``(message, signature, public key)`` verifies as :func:`verify_detached` judges
+(a wrong length is False), without consulting or filling :data:`verified_signatures`. The Rust
+twin verifies the whole batch without the GIL, so threads calling it run on separate cores."""
 
 
 def sign_data_with_private_key(tag: str, chain_id: bytes, data: bytes, private_key: bytes) -> bytes:
