@@ -250,6 +250,12 @@ verify_batch = pick("ed25519_verify_batch", _py_verify_batch)
 twin verifies the whole batch without the GIL, so threads calling it run on separate cores."""
 
 
+def verify_batch_releases_gil() -> bool:
+    """Whether :func:`verify_batch` lets other threads run meanwhile (the Rust twin is in use):
+    only then do threads verify signatures in parallel."""
+    return verify_batch is not _py_verify_batch
+
+
 def sign_data_with_private_key(tag: str, chain_id: bytes, data: bytes, private_key: bytes) -> bytes:
     """Klayr's signature of ``data`` for ``tag`` on chain ``chain_id``.
 

@@ -55,7 +55,8 @@ class SystemConfig(_Section):
     keep_events_for_heights: int = Field(default=300, ge=-1)
     """Blocks whose events are kept; -1 keeps all (Klayr's default is 300)."""
     signature_workers: int = Field(default=0, ge=0, le=64)
-    """Extra processes that check batches of transaction signatures (klayr_py only; 0 = none)."""
+    """Threads that check transaction signatures ahead of the state machine, on other cores
+    (klayr_py only; 0 = none; needs the Rust extension, whose verifier releases the GIL)."""
     parallel_roots: Literal[True, False, "auto"] = "auto"
     """Build each block's event root in a worker process while the block executes (klayr_py
     only). ``"auto"``: when this process may run on two CPUs or more, where it pays off."""

@@ -228,10 +228,14 @@ class Engine:
         return result
 
     def add_transactions(self, transactions: Sequence[Transaction]) -> list[AddResult]:
-        """:meth:`add_transaction` for each, their signatures checked in parallel first."""
-        if self.verifier is not None:
-            self.verifier.preverify(transactions)
-        return [self.add_transaction(transaction) for transaction in transactions]
+        """:meth:`add_transaction` for each; with signature workers, later transactions'
+        signatures are checked on other threads while earlier ones are admitted."""
+        if self.verifier is None:
+            return [self.add_transaction(transaction) for transaction in transactions]
+        results: list[AddResult] = []
+        for part in self.verifier.verify_ahead(transactions):
+            results.extend(self.add_transaction(transaction) for transaction in part)
+        return results
 
     def dry_run_transaction(
         self, transaction: Transaction, *, strict: bool = False, skip_verify: bool = False
