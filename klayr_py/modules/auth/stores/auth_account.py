@@ -20,8 +20,14 @@ class AuthAccountStore(BaseStore[dict[str, Any]]):
     schema = AUTH_ACCOUNT_SCHEMA
 
     def get_or_default(self, ctx: ImmutableStoreGetter, address: bytes) -> dict[str, Any]:
-        """The account at ``address``, or nonce 0 with no keys when it has none stored."""
+        """The account at ``address``, or nonce 0 with no keys when it has none stored.
+
+        Reads the sub-store directly: every new account's transactions (in the pool, and the
+        first in a block) land here, and :meth:`get`'s not-found message (a Klayr32 address)
+        would cost more than the rest of the read.
+        """
         try:
-            return self.get(ctx, address)
+            raw = self._reader(ctx).get(address)
         except NotFoundError:
             return default_auth_account()
+        return self.codec.decode(raw)
