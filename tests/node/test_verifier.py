@@ -25,6 +25,8 @@ def test_preverify_remembers_only_valid_signatures(tmp_path: Path) -> None:
     bad = replace(good[0], nonce=99)  # the signature no longer matches
     ed.verified_signatures.clear()
     verifier = ParallelVerifier(CHAIN_ID, workers=1)
+    if not verifier.parallel:
+        pytest.skip("klayr_py's Rust extension is not in use: nothing is verified ahead")
     try:
         assert verifier.preverify([*good, bad]) == 40
         assert len(ed.verified_signatures) == 40
