@@ -9,9 +9,10 @@ small-order ``R``. A node that accepted what Klayr rejects would fork, so these 
 matter for consensus even though honest keys never hit them.
 
 Two implementations give the same verdicts: the Rust extension's (``ed25519-dalek``'s
-``verify_strict`` plus libsodium's canonical-key check; it releases the GIL, so threads verify on
-several cores) when it is built, and OpenSSL (through ``cryptography``) plus the checks above,
-the reference and the fallback (``KLAYR_PY_NO_NATIVE=1``). Tests compare both with libsodium.
+``verify_strict`` plus libsodium's canonical-key check; it verifies a batch without the GIL,
+so threads verify on several cores) when it is built, and OpenSSL (through ``cryptography``)
+plus the checks above, the reference and the fallback (``KLAYR_PY_NO_NATIVE=1``). Tests
+compare both with libsodium.
 """
 
 from __future__ import annotations
@@ -209,8 +210,8 @@ def _py_verify(message: bytes, signature: bytes, public_key: bytes) -> bool:
 
 
 _verify = pick("ed25519_verify", _py_verify)
-"""The Rust twin (``ed25519-dalek``'s ``verify_strict`` plus libsodium's canonical-key check,
-without the GIL) when the extension is in use; the OpenSSL path otherwise."""
+"""The Rust twin (``ed25519-dalek``'s ``verify_strict`` plus libsodium's canonical-key check)
+when the extension is in use; the OpenSSL path otherwise."""
 
 
 def _verify_uncached(message: bytes, signature: bytes, public_key: bytes) -> bool:
