@@ -148,7 +148,10 @@ def write_testnet(
                     "moniker": f"node-{index}",
                     "log_level": "error",
                 },
-                "rpc": {"laddr": f"tcp://127.0.0.1:{ports.cometbft_rpc}"},
+                "rpc": {
+                    "laddr": f"tcp://127.0.0.1:{ports.cometbft_rpc}",
+                    "max_request_batch_size": 500,  # transactions reach the mempool in batches
+                },
                 "p2p": {
                     "laddr": f"tcp://127.0.0.1:{ports.p2p}",
                     "persistent_peers": peers,

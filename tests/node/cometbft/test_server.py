@@ -130,3 +130,24 @@ def test_broken_length_closes_only_that_connection(caplog: pytest.LogCaptureFixt
     assert "not a varint" in caplog.text
     assert response.check_tx.code == 0
     assert app.checked == [b"next"]
+
+
+def test_answers_to_requests_that_arrived_together_leave_in_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = _CountingApp()
+    writes: list[int] = []
+    original = asyncio.StreamWriter.write
+
+    def counted(self: asyncio.StreamWriter, data: bytes | bytearray | memoryview) -> None:
+        writes.append(len(data))
+        original(self, data)
+
+    monkeypatch.setattr(asyncio.StreamWriter, "write", counted)
+    requests = [abci.Request(check_tx=abci.RequestCheckTx(tx=b"t%d" % i)) for i in range(200)]
+    stream = b"".join(_frame(r) for r in [*requests, abci.Request(flush=abci.RequestFlush())])
+    responses = _serve(app, stream, 201)
+    expected = [len(r.check_tx.tx) for r in requests]
+    assert [r.check_tx.gas_wanted for r in responses[:200]] == expected
+    assert responses[200].WhichOneof("value") == "flush"
+    assert len(writes) - 1 <= 3  # the client's one write, then a few of the server's, not 201
