@@ -85,7 +85,7 @@ class KlayrAbciApp(AbciApplication):
         """Whether this node's own pool admitted a transaction (the RPC backend sets it)."""
         self._executed: ExecutedBlock | None = None
         self._nonces: dict[bytes, int | None] = {}
-        """Confirmed account nonces read by rechecks since the last commit."""
+        """Confirmed account nonces read since the last commit (:meth:`confirmed_nonce`)."""
         self._last_header: BlockHeader | None = None
         self._accepted: tuple[bytes, ExecutedBlock] | None = None
         self._prepared: tuple[list[bytes], ExecutedBlock] | None = None
@@ -266,7 +266,7 @@ class KlayrAbciApp(AbciApplication):
         verifies every transaction again and leaves out one that cannot pay). None when the
         sender's nonce cannot be read (no auth module): then it is verified in full.
         """
-        nonce = self._confirmed_nonce(transaction.sender_address)
+        nonce = self.confirmed_nonce(transaction.sender_address)
         if nonce is None:
             return None
         if transaction.nonce < nonce:
@@ -277,8 +277,9 @@ class KlayrAbciApp(AbciApplication):
             )
         return abci.ResponseCheckTx(code=TxCode.OK)
 
-    def _confirmed_nonce(self, address: bytes) -> int | None:
-        """The committed nonce of ``address`` (read once per sender and block), or None."""
+    def confirmed_nonce(self, address: bytes) -> int | None:
+        """The committed nonce of ``address``, or None without an auth module. Read once per
+        sender and block (rechecks and the RPC's pool admission ask for it per transaction)."""
         nonces = self._nonces
         if address not in nonces:
             try:

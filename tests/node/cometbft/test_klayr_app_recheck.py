@@ -1,14 +1,18 @@
-"""CheckTx of ``type=Recheck``: after a block, only what a block can change is checked again."""
+"""CheckTx of ``type=Recheck`` (only what a block can change is checked again) and the confirmed
+nonces it shares with the RPC's pool admission (read once per sender and block)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from klayr_py.chain import Transaction
 from klayr_py.errors import NotFoundError
 from klayr_py.node.cometbft.execution import TxCode
 from klayr_py.node.cometbft.proto.tendermint.abci import types_pb2 as abci
+from klayr_py.node.cometbft.rpc_backend import CometBFTBackend
 from klayr_py.state_machine.abi import QueryRequest, VerifyTransactionRequest
 from tests.node.cometbft.abci_chain import AbciChain
 from tests.node.dev_chain import ACCOUNTS, hello
@@ -28,7 +32,12 @@ def _recheck(chain: AbciChain, raw: bytes) -> abci.ResponseCheckTx:
 def _count_calls(chain: AbciChain, monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
     calls: list[object] = []
     original = getattr(chain.abci.abi, name)
-    monkeypatch.setattr(chain.abci.abi, name, lambda r: calls.append(r) or original(r))
+
+    def counted(request: object) -> object:
+        calls.append(request)
+        return original(request)
+
+    monkeypatch.setattr(chain.abci.abi, name, counted)
     return calls
 
 
@@ -53,8 +62,9 @@ def test_recheck_refuses_a_used_nonce_and_keeps_a_valid_transaction(chain: AbciC
 def test_recheck_reads_each_senders_nonce_once_per_block_and_verifies_nothing_again(
     chain: AbciChain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pending = [hello(chain.app, ACCOUNTS[0], nonce, f"m{nonce}") for nonce in range(1, 4)]
-    chain.block([hello(chain.app, ACCOUNTS[0], 0, "m0").get_bytes()])
+    pending = [hello(chain.app, ACCOUNTS[0], nonce, f"message {nonce}") for nonce in range(1, 4)]
+    response = chain.block([hello(chain.app, ACCOUNTS[0], 0, "message 0").get_bytes()])
+    assert [r.code for r in response.tx_results] == [TxCode.OK]
     verifications = _count_calls(chain, monkeypatch, "verify_transaction")
     queries = _count_calls(chain, monkeypatch, "query")
     for transaction in pending:
@@ -78,3 +88,32 @@ def test_recheck_verifies_in_full_when_the_nonce_cannot_be_read(
     forged = type(forged)(**{**forged.__dict__, "signatures": (bytes(64),)})
     assert _recheck(chain, forged.get_bytes()).code == TxCode.INVALID
     assert len(verifications) == 1
+
+
+def test_pool_admission_on_a_validator_reads_each_senders_nonce_once_per_block(
+    chain: AbciChain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[bytes] = []
+
+    async def broadcast(transaction: bytes) -> None:
+        sent.append(transaction)
+
+    backend = CometBFTBackend(
+        chain.abci, genesis_block=chain.genesis, block_time=1, broadcast=broadcast
+    )
+    queries = _count_calls(chain, monkeypatch, "query")
+    posts = [hello(chain.app, ACCOUNTS[0], nonce, f"message {nonce}") for nonce in range(3)]
+
+    async def post(transactions: list[Transaction]) -> list[bool]:
+        results = [backend.add_transaction(t).accepted for t in transactions]
+        await asyncio.sleep(0)  # the broadcasts run
+        return results
+
+    assert asyncio.run(post(posts)) == [True, True, True]
+    assert len(queries) == 1 and len(sent) == 3
+    chain.block([posts[0].get_bytes()])  # a commit: the nonce is read again, once
+    assert len(queries) == 2
+    assert asyncio.run(post([hello(chain.app, ACCOUNTS[0], 3, "message 3")])) == [True]
+    assert len(queries) == 2
+    stale = hello(chain.app, ACCOUNTS[0], 0, "nonce 0 is used now")
+    assert asyncio.run(post([stale])) == [False]
