@@ -4,7 +4,9 @@ Run by hand (not in CI; needs the CometBFT binary, see docs/network.md):
     python benchmarks/bench_network.py [--validators 4] [--senders 200] [--per-sender 10]
         [--max-transactions-size 1048576] [--interval 1]
 
-Both chains run the default modules with the same genesis shape (``--senders`` funded dev
+The network's CometBFT ``timeout_commit`` is ``--timeout-commit`` (500ms: with one consensus
+round on top, blocks come about every second under load, like the single node's). Both chains
+run the default modules with the same genesis shape (``--senders`` funded dev
 accounts) and the same ``maxTransactionsSize``. ``senders x per-sender`` signed transfers (signed
 beforehand, not timed) are posted over the Klayr JSON-RPC (``txpool_postTransaction``, 32 requests
 in flight): to the network, each sender's transactions to one node, senders spread over all
@@ -16,10 +18,12 @@ Prints, for each: transactions committed per second (from the first post to the 
 the mean block interval over the blocks holding the load, and post-to-finality latency (median,
 95th percentile). ``--rounds N`` alternates single node and network N times (side by side under
 the same machine load). ``--profile`` adds the CPU seconds each process spent during the load
-(every node's Python process and its CometBFT child, read from ``/proc``; the load generator's
-own), CPU seconds per committed transaction, and from each CometBFT's Prometheus metrics how
-often and how long it called each ABCI method (CheckTx new and recheck, PrepareProposal,
-ProcessProposal, FinalizeBlock, Commit).
+(every node's Python process and its children -- a validator's CometBFT, the single node's
+event-root worker -- read from ``/proc``; the load generator's own), CPU milliseconds per
+committed transaction of all node processes, and from each CometBFT's Prometheus metrics how
+often it called each ABCI method (CheckTx, of them rechecks, PrepareProposal, ProcessProposal,
+FinalizeBlock, Commit). ``--idle N`` measures the idle network's CPU over N s instead;
+``--set SECTION.KEY=VALUE`` overrides a CometBFT setting on every node (A/B runs).
 """
 
 from __future__ import annotations
@@ -181,7 +185,7 @@ def idle(folder: Path, args: argparse.Namespace, seconds: float) -> dict[str, fl
         "testnet", "--validators", str(args.validators), "--dir", str(folder / "net"),
         "--config", str(config), "--accounts", str(args.senders),
         "--base-port", str(args.base_port),
-        "--timeout-commit", f"{args.interval}s", "--timeout-propose", "3s",
+        "--timeout-commit", args.timeout_commit, "--timeout-propose", "3s",
         cwd=folder,
     )  # fmt: skip
     spec = json.loads((folder / "net" / "network.json").read_text())
@@ -346,7 +350,7 @@ def network(
         "testnet", "--validators", str(args.validators), "--dir", str(folder / "net"),
         "--config", str(config), "--accounts", str(args.senders),
         "--base-port", str(args.base_port),
-        "--timeout-commit", f"{args.interval}s", "--timeout-propose", "3s",
+        "--timeout-commit", args.timeout_commit, "--timeout-propose", "3s",
         cwd=folder,
     )  # fmt: skip
     spec = json.loads((folder / "net" / "network.json").read_text())
@@ -427,6 +431,12 @@ def main() -> None:
     parser.add_argument("--per-sender", type=int, default=10)
     parser.add_argument("--max-transactions-size", type=int, default=1024 * 1024)
     parser.add_argument("--interval", type=int, default=1, help="Block interval target (s).")
+    parser.add_argument(
+        "--timeout-commit",
+        default="500ms",
+        help="CometBFT's pause after a block: 500ms gives blocks about every 1 s under load "
+        "(the pause plus one consensus round), as the single node's --interval 1.",
+    )
     parser.add_argument("--base-port", type=int, default=38000)
     parser.add_argument("--keep", action="store_true", help="Keep (and print) the directory.")
     parser.add_argument("--network-only", action="store_true")
