@@ -28,7 +28,7 @@ from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError, NotFoundError
 from klayr_py.modules.verification import VerifyStatus
-from klayr_py.node.cometbft._convert import abci_events, validator_updates, weights_of
+from klayr_py.node.cometbft._convert import add_abci_events, validator_updates, weights_of
 from klayr_py.node.cometbft.application import AbciApplication
 from klayr_py.node.cometbft.execution import (
     ExecutedBlock,
@@ -405,14 +405,7 @@ class KlayrAbciApp(AbciApplication):
         for outcome in executed.outcomes:
             if outcome.code >= TxCode.INVALID:
                 self.logger.info("block %d left out an entry: %s", header.height, outcome.log)
-        return abci.ResponseFinalizeBlock(
-            events=abci_events(e for e in executed.events if e.index not in tx_indices),
-            tx_results=[
-                abci.ExecTxResult(
-                    code=outcome.code, log=outcome.log, events=abci_events(outcome.events)
-                )
-                for outcome in executed.outcomes
-            ],
+        response = abci.ResponseFinalizeBlock(
             validator_updates=(
                 validator_updates(weights_of(current), weights_of(following))
                 if executed.next_validators is not None
@@ -420,6 +413,12 @@ class KlayrAbciApp(AbciApplication):
             ),
             app_hash=block.header.state_root,
         )
+        add_abci_events(response.events, (e for e in executed.events if e.index not in tx_indices))
+        for outcome in executed.outcomes:  # built in place: no message copied into another
+            result = response.tx_results.add()
+            result.code, result.log = outcome.code, outcome.log
+            add_abci_events(result.events, outcome.events)
+        return response
 
     def commit(self, request: abci.RequestCommit) -> abci.ResponseCommit:
         """The block's one atomic write: state, tree, diff, block record, events, validators."""
