@@ -24,10 +24,11 @@ from dataclasses import replace
 from klayr_py.chain import Block, BlockHeader, Event, Transaction
 from klayr_py.chain.storage import ChainStorage
 from klayr_py.contexts.hooks import HeaderInfo
+from klayr_py.crypto.address import get_klayr32_address_from_address
 from klayr_py.db import Database
 from klayr_py.errors import KlayrError, NotFoundError
 from klayr_py.modules.verification import VerifyStatus
-from klayr_py.node.cometbft._convert import abci_events, validator_updates, weights_of
+from klayr_py.node.cometbft._convert import add_abci_events, validator_updates, weights_of
 from klayr_py.node.cometbft.application import AbciApplication
 from klayr_py.node.cometbft.execution import (
     ExecutedBlock,
@@ -83,6 +84,8 @@ class KlayrAbciApp(AbciApplication):
         self.admitted: Callable[[bytes], bool] = lambda _transaction_id: False
         """Whether this node's own pool admitted a transaction (the RPC backend sets it)."""
         self._executed: ExecutedBlock | None = None
+        self._nonces: dict[bytes, int | None] = {}
+        """Confirmed account nonces read since the last commit (:meth:`confirmed_nonce`)."""
         self._last_header: BlockHeader | None = None
         self._accepted: tuple[bytes, ExecutedBlock] | None = None
         self._prepared: tuple[list[bytes], ExecutedBlock] | None = None
@@ -206,6 +209,7 @@ class KlayrAbciApp(AbciApplication):
         finally:
             self.abi.clear(ClearRequest())
         self._last_header = header
+        self._nonces.clear()
         self.abi.finalize(FinalizeRequest(header.height))
         self.logger.info("genesis block %s applied", genesis.id.hex())
         for listener in self.new_block_listeners:
@@ -225,7 +229,11 @@ class KlayrAbciApp(AbciApplication):
             return abci.ResponseCheckTx(
                 code=TxCode.INVALID, log=f"transaction {transaction.id.hex()} is in the chain"
             )
-        if request.type == abci.CheckTxType.NEW and self.admitted(transaction.id):
+        if request.type == abci.CheckTxType.RECHECK:
+            recheck = self._recheck(transaction)
+            if recheck is not None:
+                return recheck
+        elif self.admitted(transaction.id):
             # This node's pool ran the same checks on the same committed state when the RPC
             # handed it over; a block since then is caught by the recheck after the next one.
             return abci.ResponseCheckTx(code=TxCode.OK)
@@ -247,6 +255,44 @@ class KlayrAbciApp(AbciApplication):
                 code=TxCode.INVALID, log=f"transaction {transaction.id.hex()}: {verification.error}"
             )
         return abci.ResponseCheckTx(code=TxCode.OK)
+
+    def _recheck(self, transaction: Transaction) -> abci.ResponseCheckTx | None:
+        """The mempool's recheck after a block: only what a block can change about a
+        transaction that passed CheckTx on entry, as Cosmos SDK's ante handler does on recheck.
+
+        Its bytes, shape and signatures cannot change; its nonce can be consumed (by it or by
+        another transaction of its sender). One whose nonce is used leaves the mempool; the
+        rest stay, as Klayr's pool keeps a transaction it cannot process yet (PrepareProposal
+        verifies every transaction again and leaves out one that cannot pay). None when the
+        sender's nonce cannot be read (no auth module): then it is verified in full.
+        """
+        nonce = self.confirmed_nonce(transaction.sender_address)
+        if nonce is None:
+            return None
+        if transaction.nonce < nonce:
+            return abci.ResponseCheckTx(
+                code=TxCode.INVALID,
+                log=f"transaction {transaction.id.hex()}: nonce {transaction.nonce} is used "
+                f"(the account's next nonce is {nonce})",
+            )
+        return abci.ResponseCheckTx(code=TxCode.OK)
+
+    def confirmed_nonce(self, address: bytes) -> int | None:
+        """The committed nonce of ``address``, or None without an auth module. Read once per
+        sender and block (rechecks and the RPC's pool admission ask for it per transaction)."""
+        nonces = self._nonces
+        if address not in nonces:
+            try:
+                account = self.abi.query(
+                    QueryRequest(
+                        "auth_getAuthAccount",
+                        {"address": get_klayr32_address_from_address(address)},
+                    )
+                ).data
+                nonces[address] = int(account["nonce"])
+            except (KlayrError, KeyError, TypeError, ValueError):
+                nonces[address] = None
+        return nonces[address]
 
     # -- proposals ----------------------------------------------------------------------------
 
@@ -359,14 +405,7 @@ class KlayrAbciApp(AbciApplication):
         for outcome in executed.outcomes:
             if outcome.code >= TxCode.INVALID:
                 self.logger.info("block %d left out an entry: %s", header.height, outcome.log)
-        return abci.ResponseFinalizeBlock(
-            events=abci_events(e for e in executed.events if e.index not in tx_indices),
-            tx_results=[
-                abci.ExecTxResult(
-                    code=outcome.code, log=outcome.log, events=abci_events(outcome.events)
-                )
-                for outcome in executed.outcomes
-            ],
+        response = abci.ResponseFinalizeBlock(
             validator_updates=(
                 validator_updates(weights_of(current), weights_of(following))
                 if executed.next_validators is not None
@@ -374,6 +413,12 @@ class KlayrAbciApp(AbciApplication):
             ),
             app_hash=block.header.state_root,
         )
+        add_abci_events(response.events, (e for e in executed.events if e.index not in tx_indices))
+        for outcome in executed.outcomes:  # built in place: no message copied into another
+            result = response.tx_results.add()
+            result.code, result.log = outcome.code, outcome.log
+            add_abci_events(result.events, outcome.events)
+        return response
 
     def commit(self, request: abci.RequestCommit) -> abci.ResponseCommit:
         """The block's one atomic write: state, tree, diff, block record, events, validators."""
@@ -395,6 +440,7 @@ class KlayrAbciApp(AbciApplication):
             self.abi.clear(ClearRequest())
             self._executed = None
         self._last_header = block.header
+        self._nonces.clear()
         self.abi.finalize(FinalizeRequest(height))
         self.logger.info(
             "block %d %s: %d transactions, %d events",

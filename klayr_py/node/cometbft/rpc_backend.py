@@ -16,14 +16,11 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from klayr_py.chain import Block, Event, Transaction
-from klayr_py.crypto.address import get_klayr32_address_from_address
-from klayr_py.errors import KlayrError
 from klayr_py.modules import VerificationResult
 from klayr_py.node.chain_state import ChainState, Listener
 from klayr_py.node.cometbft.klayr_app import KlayrAbciApp
 from klayr_py.node.pool import AddResult, PoolConfig, RejectReason, TransactionPool
 from klayr_py.node.read_side import ChainReader
-from klayr_py.state_machine.abi import QueryRequest
 
 __all__ = ["Broadcast", "CometBFTBackend"]
 
@@ -79,16 +76,10 @@ class CometBFTBackend:
         return self.reads.verify_transaction(transaction)
 
     def _account_nonce(self, address: bytes) -> int:
-        """The confirmed nonce, read through the auth module's endpoint (0 without auth)."""
-        try:
-            account = self.abci_app.abi.query(
-                QueryRequest(
-                    "auth_getAuthAccount", {"address": get_klayr32_address_from_address(address)}
-                )
-            ).data
-        except KlayrError:
-            return 0
-        return int(account["nonce"])
+        """The confirmed nonce, read through the auth module's endpoint once per block
+        (0 without auth)."""
+        nonce = self.abci_app.confirmed_nonce(address)
+        return 0 if nonce is None else nonce
 
     def add_transaction(self, transaction: Transaction) -> AddResult:
         """Admit ``transaction`` as Klayr's pool does, then send it to CometBFT's mempool."""

@@ -19,13 +19,12 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import aiohttp
-
 from klayr_py.chain import Block
 from klayr_py.db import LevelDB
 from klayr_py.errors import KlayrError
 from klayr_py.node.application import _LOG_LEVELS
 from klayr_py.node.cometbft.binary import require_cometbft
+from klayr_py.node.cometbft.broadcast import BatchBroadcaster
 from klayr_py.node.cometbft.klayr_app import KlayrAbciApp
 from klayr_py.node.cometbft.rpc_backend import CometBFTBackend
 from klayr_py.node.cometbft.server import AbciServer
@@ -82,7 +81,7 @@ class CometBFTNode:
         self.logger = logging.getLogger("klayr_py.cometbft")
         self.abci_app: KlayrAbciApp | None = None
         self.backend: CometBFTBackend | None = None
-        self._session: aiohttp.ClientSession | None = None
+        self._broadcaster: BatchBroadcaster | None = None
         self._process: asyncio.subprocess.Process | None = None
 
     async def run(self, stopping: asyncio.Event) -> None:
@@ -108,8 +107,8 @@ class CometBFTNode:
             await self._wait(self._process, stopping)
         finally:
             log.close()
-            if self._session is not None:
-                await self._session.close()
+            if self._broadcaster is not None:
+                await self._broadcaster.close()
             if rpc is not None:
                 await rpc.stop()
             await server.close()
@@ -137,28 +136,24 @@ class CometBFTNode:
             document = json.loads(genesis_file.read_text(encoding="utf-8"))
             genesis_block = Block.from_json(document["app_state"]["genesisBlock"])
             with (self.home / "config" / "config.toml").open("rb") as file:
-                laddr = str(tomllib.load(file)["rpc"]["laddr"])
+                rpc_config = tomllib.load(file)["rpc"]
+            laddr = str(rpc_config["laddr"])
+            batch = int(rpc_config.get("max_request_batch_size", 10))
+            body_bytes = int(rpc_config.get("max_body_bytes", 1_000_000))
         except (OSError, KeyError, ValueError, KlayrError) as error:
             raise KlayrError(f"{self.home} is not a klayr_py CometBFT home: {error}") from None
-        url = "http://" + laddr.removeprefix("tcp://")
-
-        async def broadcast(tx: bytes) -> None:
-            if self._session is None:  # one connection pool for every transaction
-                self._session = aiohttp.ClientSession()
-            async with self._session.get(
-                f"{url}/broadcast_tx_async", params={"tx": "0x" + tx.hex()}
-            ) as reply:
-                body = await reply.json()
-                if "error" in body:
-                    raise KlayrError(str(body["error"]))
-
+        self._broadcaster = BatchBroadcaster(
+            "http://" + laddr.removeprefix("tcp://"),
+            max_batch=batch if batch > 0 else 1000,  # 0: CometBFT sets no limit
+            max_body_bytes=body_bytes,
+        )
         config = self.app.config
         pool = config.transaction_pool
         return CometBFTBackend(
             abci_app,
             genesis_block=genesis_block,
             block_time=config.genesis.block_time,
-            broadcast=broadcast,
+            broadcast=self._broadcaster,
             pool_config=PoolConfig(  # as the single-node engine reads the same settings
                 max_transactions=pool.max_transactions,
                 max_transactions_per_account=pool.max_transactions_per_account,

@@ -18,17 +18,20 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from google.protobuf.message import Message
+
 from klayr_py.node.cometbft.application import AbciApplication
 from klayr_py.node.cometbft.framing import (
     FramingError,
     MessageError,
     decode_request,
     encode_response,
+    encode_uvarint,
     read_frame,
 )
 from klayr_py.node.cometbft.proto.tendermint.abci import types_pb2 as abci
 
-__all__ = ["AbciServer", "handle_request"]
+__all__ = ["AbciServer", "answer_frame", "handle_request"]
 
 _LOGGER = logging.getLogger("klayr_py.cometbft")
 
@@ -45,6 +48,25 @@ def handle_request(app: AbciApplication, request: abci.Request) -> abci.Response
     response = abci.Response()
     getattr(response, str(kind)).CopyFrom(answer)
     return response
+
+
+_RESPONSE_TAGS = {
+    field.name: encode_uvarint(field.number << 3 | 2) for field in abci.Response.DESCRIPTOR.fields
+}
+
+
+def answer_frame(app: AbciApplication, request: abci.Request) -> bytes:
+    """The frame of :func:`handle_request`'s response, the same bytes, without copying the
+    application's answer into a ``Response`` first: a ``Response`` holding one oneof field is
+    that field's tag, its length and the answer's bytes (a FinalizeBlock answer of 400
+    transfers took 14 ms to copy and serialize, 0.4 ms to serialize)."""
+    kind = request.WhichOneof("value")
+    if kind in ("echo", "flush"):
+        return encode_response(handle_request(app, request))
+    handler: Callable[[object], Message] = getattr(app, str(kind))
+    body = handler(getattr(request, str(kind))).SerializeToString()
+    inner = _RESPONSE_TAGS[str(kind)] + encode_uvarint(len(body)) + body
+    return encode_uvarint(len(inner)) + inner
 
 
 class AbciServer:
@@ -107,24 +129,55 @@ class AbciServer:
     async def _serve_frames(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        answers = _Answers(writer)
         while (body := await read_frame(reader)) is not None:
             try:
                 request = decode_request(body)
             except MessageError as error:
                 self.logger.warning("ABCI request rejected: %s", error)
-                writer.write(encode_response(_exception(str(error))))
+                answers.add(encode_response(_exception(str(error))))
                 continue
             try:
-                response = handle_request(self.app, request)
+                frame = answer_frame(self.app, request)
             except Exception as error:
                 # An application bug: CometBFT stops on an exception response, which is the
                 # right outcome for a state machine that cannot answer.
                 kind = request.WhichOneof("value")
                 self.logger.exception("ABCI %s failed", kind)
-                response = _exception(f"{kind} failed: {error}")
-            writer.write(encode_response(response))
+                frame = encode_response(_exception(f"{kind} failed: {error}"))
+            answers.add(frame)
             if request.WhichOneof("value") == "flush":
+                answers.write()
                 await writer.drain()
+        answers.write()
+
+
+class _Answers:
+    """Response frames of one connection, written together: one socket write for all the
+    answers to the requests that arrived together (a recheck sends thousands of CheckTx at
+    once), instead of a system call per answer.
+
+    What is held is written at ``Flush`` or as soon as the connection's task waits for more
+    input (a ``call_soon`` callback runs only then), so no answer waits on a request that
+    has not arrived.
+    """
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self._writer = writer
+        self._held: list[bytes] = []
+
+    def add(self, frame: bytes) -> None:
+        """Hold ``frame``, to be written in order with the others."""
+        if not self._held:
+            asyncio.get_running_loop().call_soon(self.write)
+        self._held.append(frame)
+
+    def write(self) -> None:
+        """Write every held frame now (in one call)."""
+        if self._held:
+            if not self._writer.is_closing():
+                self._writer.write(b"".join(self._held))
+            self._held.clear()
 
 
 def _exception(message: str) -> abci.Response:

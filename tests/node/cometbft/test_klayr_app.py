@@ -253,12 +253,11 @@ def test_own_proposal_executes_once_and_another_one_replaces_it(
     assert _finalize(reference, other, b"T" * 32) == their_root
 
 
-def test_check_tx_trusts_what_this_nodes_pool_admitted_but_rechecks(chain: AbciChain) -> None:
+def test_check_tx_trusts_what_this_nodes_pool_admitted(chain: AbciChain) -> None:
     forged = hello(chain.app, ACCOUNTS[0], 0, "first")
     forged = type(forged)(**{**forged.__dict__, "signatures": (bytes(64),)})
     raw = forged.get_bytes()
     assert chain.abci.check_tx(abci.RequestCheckTx(tx=raw)).code == TxCode.INVALID
     chain.abci.admitted = lambda transaction_id: transaction_id == forged.id
     assert chain.abci.check_tx(abci.RequestCheckTx(tx=raw)).code == TxCode.OK
-    recheck = abci.RequestCheckTx(tx=raw, type=abci.CheckTxType.RECHECK)
-    assert chain.abci.check_tx(recheck).code == TxCode.INVALID  # a recheck always verifies
+    # (A recheck checks what a block can change; tests/node/cometbft/test_klayr_app_recheck.py.)

@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from klayr_py.node.cometbft.application import AbciApplication
-from klayr_py.node.cometbft.framing import encode_uvarint, read_frame
+from klayr_py.node.cometbft.framing import encode_response, encode_uvarint, read_frame
 from klayr_py.node.cometbft.proto.tendermint.abci import types_pb2 as abci
-from klayr_py.node.cometbft.server import AbciServer, handle_request
+from klayr_py.node.cometbft.server import AbciServer, answer_frame, handle_request
 
 
 class _CountingApp(AbciApplication):
@@ -130,3 +130,51 @@ def test_broken_length_closes_only_that_connection(caplog: pytest.LogCaptureFixt
     assert "not a varint" in caplog.text
     assert response.check_tx.code == 0
     assert app.checked == [b"next"]
+
+
+def test_answers_to_requests_that_arrived_together_leave_in_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = _CountingApp()
+    writes: list[int] = []
+    original = asyncio.StreamWriter.write
+
+    def counted(self: asyncio.StreamWriter, data: bytes | bytearray | memoryview) -> None:
+        writes.append(len(data))
+        original(self, data)
+
+    monkeypatch.setattr(asyncio.StreamWriter, "write", counted)
+    requests = [abci.Request(check_tx=abci.RequestCheckTx(tx=b"t%d" % i)) for i in range(200)]
+    stream = b"".join(_frame(r) for r in [*requests, abci.Request(flush=abci.RequestFlush())])
+    responses = _serve(app, stream, 201)
+    expected = [len(r.check_tx.tx) for r in requests]
+    assert [r.check_tx.gas_wanted for r in responses[:200]] == expected
+    assert responses[200].WhichOneof("value") == "flush"
+    assert len(writes) - 1 <= 3  # the client's one write, then a few of the server's, not 201
+
+
+class _BlockApp(_CountingApp):
+    """Answers FinalizeBlock with results and events, as a real application does."""
+
+    def finalize_block(self, request: abci.RequestFinalizeBlock) -> abci.ResponseFinalizeBlock:
+        response = abci.ResponseFinalizeBlock(app_hash=b"\x01" * 32)
+        for tx in request.txs:
+            result = response.tx_results.add(code=0, log=tx.hex())
+            result.events.add(type="m.e").attributes.add(key="data", value=tx.hex(), index=True)
+        return response
+
+
+def test_answer_frame_is_the_framed_response_without_a_copy() -> None:
+    app = _BlockApp()
+    requests = [
+        abci.Request(check_tx=abci.RequestCheckTx(tx=b"abc")),
+        abci.Request(info=abci.RequestInfo()),
+        abci.Request(echo=abci.RequestEcho(message="hi")),
+        abci.Request(flush=abci.RequestFlush()),
+        abci.Request(commit=abci.RequestCommit()),
+        abci.Request(
+            finalize_block=abci.RequestFinalizeBlock(txs=[b"t%d" % i for i in range(300)])
+        ),
+    ]
+    for request in requests:
+        assert answer_frame(app, request) == encode_response(handle_request(app, request))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,14 @@ def test_testnet_writes_homes_genesis_and_network_json(
         assert len(document["validators"]) == 3
         peers = (home / "config" / "config.toml").read_text()
         assert peers.count("@127.0.0.1:") == 2  # every other node
+        with (home / "config" / "config.toml").open("rb") as file:
+            settings = tomllib.load(file)
+        assert settings["p2p"]["flush_throttle_timeout"] == "10ms"
+        assert settings["consensus"]["peer_gossip_sleep_duration"] == "10ms"
+        assert settings["consensus"]["timeout_commit"] == "1s"
+        assert settings["tx_index"]["indexer"] == "null"
+        assert settings["storage"]["discard_abci_responses"] is True
+        assert settings["rpc"]["max_request_batch_size"] == 500
 
 
 def test_testnet_refuses_a_directory_holding_a_network(
