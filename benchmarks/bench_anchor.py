@@ -109,7 +109,7 @@ def _open_klayr(size: int, args: argparse.Namespace, stack: ExitStack) -> tuple[
     """A Node process over a lisk-db state of ``size`` message entries; and the fill seconds."""
     path = os.path.join(stack.enter_context(tempfile.TemporaryDirectory()), "state.db")
     cached = os.path.join(args.fill_cache, f"liskdb-{size}") if args.fill_cache else None
-    fill_seconds = 0.0
+    fill_seconds = -1.0  # copied from the cache: not filled in this run
     if cached and not os.path.isdir(cached):
         filler = _KlayrSide(cached)  # fill straight into the cache, closed before it is copied
         fill_seconds = filler.ask(op="open", path=cached, keys=size, fillBatch=FILL_BATCH)[
@@ -121,7 +121,14 @@ def _open_klayr(size: int, args: argparse.Namespace, stack: ExitStack) -> tuple[
     side = _KlayrSide(path)
     stack.callback(side.close)
     opened = side.ask(op="open", path=path, keys=size, fillBatch=FILL_BATCH)
-    return side, fill_seconds or opened["fillSeconds"]
+    return side, opened["fillSeconds"] if not cached else fill_seconds
+
+
+def _schema(state: _StateUnderTest) -> dict[str, object]:
+    """createHello's params schema (set by the module's init, so never None here)."""
+    if state.schema is None:
+        raise RuntimeError("the Hello module was not initialised")
+    return state.schema
 
 
 def _root_batch(round_: int, count: int) -> list[bytes]:
@@ -170,7 +177,7 @@ def _block_pair(
     """Both sides execute and commit the block of ``salt``: their timings and the roots that
     differ (state, event, transaction), if any."""
     height = state.height
-    transactions = _transactions(state.block_size, salt, state.schema)
+    transactions = _transactions(state.block_size, salt, _schema(state))
     request = {
         "op": "block",
         "height": height,
@@ -235,7 +242,7 @@ def main() -> None:
                     timestamp=1_700_000_000 + 10 * height,
                     transactions=[
                         t.get_bytes().hex()
-                        for t in _transactions(args.block_size, 1_000_000 + w, ours.schema)
+                        for t in _transactions(args.block_size, 1_000_000 + w, _schema(ours))
                     ],
                 )
             if warm_up["stateRoot"] != ours.state.state_root.hex():
@@ -245,8 +252,10 @@ def main() -> None:
                 )
             waited = theirs.settle()
             print(
-                f"{size:,} keys: fill klayr_py {ours.fill_seconds:.1f} s, lisk-db "
-                f"{fill_seconds:.1f} s; waited {ours.settle_seconds:.0f} s (LevelDB) and "
+                f"{size:,} keys: fill (or copy from --fill-cache) klayr_py "
+                f"{ours.fill_seconds:.1f} s, lisk-db "
+                + (f"{fill_seconds:.1f} s" if fill_seconds >= 0 else "copied from the cache")
+                + f"; waited {ours.settle_seconds:.0f} s (LevelDB) and "
                 f"{waited:.0f} s (RocksDB) for compaction"
             )
             sides[size] = (ours, _keep_results(ours), theirs)
@@ -306,8 +315,18 @@ def _report(rows: dict[int, list[dict[str, Any]]], block_size: int) -> None:
         print(
             "  Klayr ms: execute "
             f"{_summary([r['theirs']['execute'] for r in blocks])}, event+tx roots "
-            f"{_summary([r['theirs']['roots'] for r in blocks])}, commit (state root+write) "
+            f"{_summary([r['theirs']['roots'] for r in blocks])} (event root alone "
+            f"{_summary([r['theirs']['eventRootMs'] for r in blocks])}), commit (state root+write) "
             f"{_summary([r['theirs']['commit'] for r in blocks])}"
+        )
+        state_commit = [r["ours"]["state_root"] + r["ours"]["write"] for r in blocks]
+        commit_ratio = [
+            r["theirs"]["commit"] / mine for r, mine in zip(blocks, state_commit, strict=True)
+        ]
+        print(
+            f"  state commit (state root + write), ms: klayr_py {_summary(state_commit)}, "
+            f"lisk-db {_summary([r['theirs']['commit'] for r in blocks])}, "
+            f"lisk-db / klayr_py {_summary(commit_ratio)} x"
         )
         print(
             f"  state root alone, ms: klayr_py {_summary([r['root_ours'] for r in blocks])}, "

@@ -164,6 +164,7 @@ class Bench {
     const pairs = [];
     for (const event of events) pairs.push(...event.keyPair());
     const eventRoot = await new SparseMerkleTree(EVENT_KEY_LENGTH).update(EMPTY_HASH, pairs);
+    const tEvent = performance.now();
     const transactionRoot = regularMerkleTree.calculateMerkleRootWithLeaves(txs.map(tx => tx.id));
     const t2 = performance.now();
     let stateRoot;
@@ -183,6 +184,7 @@ class Bench {
     return {
       execute: t1 - t0,
       roots: t2 - t1,
+      eventRootMs: tEvent - t1,
       commit: t3 - t2,
       total: t3 - t0,
       stateRoot: stateRoot.toString('hex'),
