@@ -8,10 +8,10 @@ bench_anchor.py times the state-root update alone on a shared machine, where tim
 to 2x within minutes; this counts instructions instead, on the same batches (1,000 fresh
 message-store keys and the counter, bench_anchor.py's ``_root_batch``) over the same filled state:
 
-- klayr_py: the whole process runs under callgrind twice, with 1 and with ``1 + --batches``
-  batches, everything else equal (fill copy, page-cache warm-up, warm-up blocks); the difference
-  of the main thread's totals over ``--batches`` is one ``StateStore.prepare_commit`` plus
-  setting the batch's keys in the cache (which the timed figures leave out).
+- klayr_py: the whole process runs under callgrind twice, everything else equal (fill copy,
+  page-cache warm-up, warm-up blocks, one first batch): once setting the keys of ``--batches``
+  more batches and discarding them, once also running ``StateStore.prepare_commit`` on each; the
+  difference of the main thread's totals over ``--batches`` is one ``prepare_commit``.
 - lisk-db: Node runs klayr_hello_bench.js under callgrind and the count is the inclusive cost of
   the Rust function ``lisk_db::state::state_db::StateDB::commit`` (readonly: the tree update and
   the root; the keys were set before), over ``--batches`` calls. Setting the keys from JS and the
@@ -33,17 +33,32 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import bench_anchor  # noqa: E402
+import bench_blocks  # noqa: E402
 from bench_blocks import _StateUnderTest  # noqa: E402
+from hello.schemas import CounterData, MessageData  # noqa: E402
+from hello.stores.counter import CounterStore  # noqa: E402
+from hello.stores.message import MessageStore  # noqa: E402
 
 LISKDB_COMMIT = "lisk_db::state::state_db::StateDB::commit"
 
 
 def _child(args: argparse.Namespace) -> None:
-    """The measured klayr_py process: a filled state, then ``args.child`` root batches."""
+    """The measured klayr_py process: a filled state, one root batch, then ``args.child`` more,
+    with ``--set-only`` setting their keys and discarding them without computing the root."""
     with ExitStack() as stack:
         state = _StateUnderTest(args.state_size, False, args, stack)
-        for b in range(args.child):
-            bench_anchor._klayr_py_root(state, bench_anchor._root_batch(b, args.root_keys), b)
+        bench_anchor._klayr_py_root(state, bench_anchor._root_batch(0, args.root_keys), 0)
+        for b in range(1, 1 + args.child):
+            addresses = bench_anchor._root_batch(b, args.root_keys)
+            if not args.set_only:
+                bench_anchor._klayr_py_root(state, addresses, b)
+                continue
+            module = bench_blocks._hello_machine()[0]
+            messages = module.stores.get(MessageStore)
+            for address in addresses:
+                messages.set(state.state, address, MessageData(message=bench_anchor.ROOT_MESSAGE))
+            module.stores.get(CounterStore).set_value(state.state, CounterData(counter=b))
+            state.state.discard()
 
 
 def _main_thread_total(out: Path) -> int:
@@ -55,7 +70,7 @@ def _main_thread_total(out: Path) -> int:
     return int(found.group(1))
 
 
-def _klayr_py(args: argparse.Namespace, batches: int) -> int:
+def _klayr_py(args: argparse.Namespace, set_only: bool) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [
@@ -66,7 +81,7 @@ def _klayr_py(args: argparse.Namespace, batches: int) -> int:
             sys.executable,
             __file__,
             "--child",
-            str(batches),
+            str(args.batches),
             "--state-size",
             str(args.state_size),
             "--root-keys",
@@ -74,6 +89,8 @@ def _klayr_py(args: argparse.Namespace, batches: int) -> int:
         ]
         if args.fill_cache:
             command += ["--fill-cache", args.fill_cache]
+        if set_only:
+            command.append("--set-only")
         subprocess.run(command, capture_output=True, text=True, check=True)
         return _main_thread_total(out)
 
@@ -133,6 +150,7 @@ def main() -> None:
     parser.add_argument("--root-keys", type=int, default=1000)
     parser.add_argument("--fill-cache", help="filled states kept by bench_anchor.py --fill-cache")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--set-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     # What _StateUnderTest reads from bench_blocks.py's arguments.
     args.block_size, args.page_cache_mb = 1000, 512
@@ -140,7 +158,7 @@ def main() -> None:
         _child(args)
         return
     subprocess.run(["bash", str(HERE / "build_liskdb.sh")], check=True)
-    ours = (_klayr_py(args, 1 + args.batches) - _klayr_py(args, 1)) / args.batches
+    ours = (_klayr_py(args, set_only=False) - _klayr_py(args, set_only=True)) / args.batches
     theirs = _lisk_db(args) / args.batches
     print(
         f"{args.state_size:,} keys, batches of {args.root_keys:,} keys + the counter, "
