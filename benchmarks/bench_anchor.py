@@ -54,7 +54,7 @@ ROOT_MESSAGE = "hello from the benchmark"
 class _KlayrSide:
     """One Node process running Klayr's state machine over one lisk-db StateDB."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self) -> None:
         self.process = subprocess.Popen(
             ["node", str(ANCHOR / "klayr_hello_bench.js")],
             cwd=ANCHOR,
@@ -62,7 +62,6 @@ class _KlayrSide:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.path = path
 
     def ask(self, **request: Any) -> dict[str, Any]:
         """Send one request, wait for its answer; a Node-side error is raised here."""
@@ -111,14 +110,18 @@ def _open_klayr(size: int, args: argparse.Namespace, stack: ExitStack) -> tuple[
     cached = os.path.join(args.fill_cache, f"liskdb-{size}") if args.fill_cache else None
     fill_seconds = -1.0  # copied from the cache: not filled in this run
     if cached and not os.path.isdir(cached):
-        filler = _KlayrSide(cached)  # fill straight into the cache, closed before it is copied
-        fill_seconds = filler.ask(op="open", path=cached, keys=size, fillBatch=FILL_BATCH)[
+        # Filled into the cache, closed, then renamed: an interrupted fill leaves no cache.
+        partial = cached + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        filler = _KlayrSide()
+        fill_seconds = filler.ask(op="open", path=partial, keys=size, fillBatch=FILL_BATCH)[
             "fillSeconds"
         ]
         filler.close()
+        os.rename(partial, cached)
     if cached:
         shutil.copytree(cached, path)
-    side = _KlayrSide(path)
+    side = _KlayrSide()
     stack.callback(side.close)
     opened = side.ask(op="open", path=path, keys=size, fillBatch=FILL_BATCH)
     return side, opened["fillSeconds"] if not cached else fill_seconds
