@@ -39,7 +39,9 @@ grep -q '"version": "0.3.7"' "$SRC/package.json" \
 
 # System packages: libclang for bindgen; RocksDB and snappy unless the bundled RocksDB is asked.
 need=()
-[[ -n "$(ls /usr/lib/llvm-*/lib/libclang*.so* 2>/dev/null)" ]] || need+=(libclang-dev)
+# (libclang.so / libclang-N.so, not libclang-cpp.so, which other packages bring)
+[[ -n "${LIBCLANG_PATH:-}" || -n "$(ls /usr/lib/llvm-*/lib/libclang.so* \
+  /usr/lib/llvm-*/lib/libclang-[0-9]*.so* 2>/dev/null)" ]] || need+=(libclang-dev)
 if [[ "${LISKDB_BUNDLED_ROCKSDB:-0}" != 1 ]]; then
   [[ -e "$LIBDIR/librocksdb.so" ]] || need+=(librocksdb-dev)
   [[ -e "$LIBDIR/libsnappy.so" ]] || need+=(libsnappy-dev)
