@@ -7,7 +7,9 @@
 # RocksDB: librocksdb-sys 0.8.0 bundles RocksDB 7.4.4 and would compile it from C++ (long on a
 # small machine). By default this links Debian's librocksdb (7.8.3, a compatible C API; bindgen
 # still reads the 7.4.4 headers lisk-db was written against) through ROCKSDB_LIB_DIR, and snappy
-# through SNAPPY_LIB_DIR; LISKDB_BUNDLED_ROCKSDB=1 compiles the bundled 7.4.4 instead (niced).
+# through SNAPPY_LIB_DIR (about 2 minutes in all); LISKDB_BUNDLED_ROCKSDB=1 compiles the
+# bundled 7.4.4 instead (niced; about 23 minutes on the project's busy 2-core machine; the same
+# roots).
 #
 # Usage: benchmarks/anchor/build_liskdb.sh [--force]
 # Output: node_modules/@liskhq/lisk-db/bin-package/index.node under benchmarks/anchor (what
