@@ -2,7 +2,7 @@
 
 Run by hand (not in CI), with the project's venv:
     .venv/bin/python benchmarks/bench_anchor.py [--blocks 5] [--state-sizes 1000,1000000]
-        [--block-size 1000] [--fill-cache DIR] [--page-cache-mb 512]
+        [--block-size 1000] [--root-keys 1000] [--fill-cache DIR] [--page-cache-mb 512]
 
 Builds lisk-db 0.3.7 from source first if needed (benchmarks/anchor/build_liskdb.sh: npm +
 crates.io; needs node, npm and cargo). For each state size it fills klayr_py's LevelDB state as
@@ -12,9 +12,11 @@ both, then ``--blocks`` rounds. Each round, for every size, both sides execute a
 SAME block (bench_blocks.py's 1,000 createHello transactions from distinct senders, the bytes
 sent to Node), and both time the state-root update alone on the same batch of 1,000 fresh
 message-store keys plus the counter (klayr_py's ``StateStore.prepare_commit``; lisk-db's
-``StateDB.commit`` with ``readonly``), the side going first alternating between rounds. Every
-state root is compared: klayr_py's must equal lisk-db's after every block and for every batch.
-Prints tx/s (median and range) per side, the per-round ratios, and the state-root times.
+``StateDB.commit`` with ``readonly``; wall and CPU time), the side going first alternating
+between rounds. Roots are compared: the state, event and transaction roots of every block, and
+the state root of every batch, must be equal on both sides. Prints tx/s (median and range) per
+side, the per-round ratios, where each side's time goes, the state-root times, and whether
+issue 13's two anchor targets are met. ``--root-keys`` sets the batch size.
 """
 
 from __future__ import annotations
