@@ -1,6 +1,6 @@
 """Types of the optional Rust extension (native/); see klayr_py/_native_loader.py."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from klayr_py.tree.node_store import NodeStore
@@ -14,6 +14,12 @@ def merkle_root(leaves: list[bytes]) -> bytes: ...
 def apply_changes(
     db: NodeStore, root: bytes, changes: Mapping[bytes, bytes], key_length: int, page_height: int
 ) -> bytes: ...
+
+def event_root(events: Sequence[Any]) -> bytes | None: ...
+
+class EventRootTask:
+    def __init__(self, events: Sequence[Any]) -> None: ...
+    def result(self) -> bytes | None: ...
 
 class Decoder:
     def __init__(

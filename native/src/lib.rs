@@ -11,6 +11,7 @@ use pyo3::types::PyBytes;
 mod codec_decode;
 mod codec_encode;
 mod errors;
+mod event_root;
 mod hash;
 mod merkle;
 mod smt_root;
@@ -110,6 +111,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(chain_nodes, module)?)?;
     module.add_function(wrap_pyfunction!(merkle_root, module)?)?;
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
+    module.add_function(wrap_pyfunction!(event_root::event_root, module)?)?;
+    module.add_class::<event_root::EventRootTask>()?;
     module.add_class::<codec_decode::Decoder>()?;
     module.add_class::<codec_encode::Encoder>()?;
     Ok(())

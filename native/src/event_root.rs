@@ -1,0 +1,207 @@
+//! The event root of a block (LIP 0065) from its events: the twin of `_py_event_root` in
+//! `klayr_py/chain/roots.py`.
+//!
+//! Each topic of each event is a leaf: key = the first 8 bytes of sha256(topic) + uint32
+//! big-endian (index << 2 | topic position), value = sha256(encoded event). The root is the
+//! sparse Merkle root of those leaves (`smt_root::sorted_root`).
+//!
+//! Only plainly valid events are handled here: at most 2^30 events, each with at most 4 topics
+//! and an index below 2^30, no two leaves under one key, and every field readable as the types
+//! `Event` gives them. Anything else returns `None`, and the Python caller then runs its
+//! reference path, which raises the `EventError` (or whatever else) naming the fault: errors
+//! are Python's by construction.
+//!
+//! [`EventRootTask`] reads the events with the GIL, then hashes them in a thread of its own,
+//! without the GIL and without touching a Python object, while the caller goes on (with the
+//! block's state root); [`event_root`] does the same work in the calling thread.
+
+use std::collections::HashMap;
+use std::thread::JoinHandle;
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::hash::{sha256, Hash, EMPTY_HASH};
+use crate::smt_root::sorted_root;
+
+const TOPIC_HASH_LENGTH: usize = 8;
+const MAX_TOPICS_PER_EVENT: usize = 4;
+const MAX_EVENTS_PER_BLOCK: u64 = 1 << 30;
+const TOPIC_INDEX_LENGTH_BITS: u32 = 2;
+const KEY_LENGTH: usize = TOPIC_HASH_LENGTH + 4;
+
+/// One event's part in the tree, copied out of Python: its index, topics and encoded bytes.
+struct EventLeaves {
+    index: u64,
+    topics: Vec<Vec<u8>>,
+    data: Vec<u8>,
+}
+
+/// The events' fields, or `None` if one cannot be read as `Event` gives it (an int index, a
+/// sequence of bytes topics, bytes from `get_bytes()`): the Python path then decides.
+fn read_events(events: &Bound<'_, PyAny>) -> Option<Vec<EventLeaves>> {
+    let py = events.py();
+    let mut read = Vec::with_capacity(events.len().unwrap_or(0));
+    for event in events.try_iter().ok()? {
+        let event = event.ok()?;
+        let index: u64 = event.getattr(intern!(py, "index")).ok()?.extract().ok()?;
+        // `bytes` only: a `bytearray` topic is not hashable, and Python refuses it.
+        let topics: Vec<Bound<'_, PyBytes>> =
+            event.getattr(intern!(py, "topics")).ok()?.extract().ok()?;
+        let data = event.call_method0(intern!(py, "get_bytes")).ok()?;
+        let data = data.downcast::<PyBytes>().ok()?;
+        read.push(EventLeaves {
+            index,
+            topics: topics
+                .iter()
+                .map(|topic| topic.as_bytes().to_vec())
+                .collect(),
+            data: data.as_bytes().to_vec(),
+        });
+    }
+    Some(read)
+}
+
+/// The root of the events' leaves, or `None` when they are not plainly valid (see the module).
+fn root_of(events: &[EventLeaves]) -> Option<Hash> {
+    if events.len() as u64 > MAX_EVENTS_PER_BLOCK {
+        return None;
+    }
+    let mut prefixes: HashMap<&[u8], [u8; TOPIC_HASH_LENGTH]> = HashMap::new();
+    let mut leaves: Vec<([u8; KEY_LENGTH], Hash)> = Vec::with_capacity(events.len() * 2);
+    for event in events {
+        if event.topics.len() > MAX_TOPICS_PER_EVENT || event.index >= MAX_EVENTS_PER_BLOCK {
+            return None;
+        }
+        if event.topics.is_empty() {
+            continue;
+        }
+        let value = sha256(&[&event.data]);
+        // index < 2^30, so the shifted index and the position fit in 32 bits.
+        let first = (event.index as u32) << TOPIC_INDEX_LENGTH_BITS;
+        for (position, topic) in event.topics.iter().enumerate() {
+            let prefix = *prefixes.entry(topic.as_slice()).or_insert_with(|| {
+                let mut prefix = [0u8; TOPIC_HASH_LENGTH];
+                prefix.copy_from_slice(&sha256(&[topic])[..TOPIC_HASH_LENGTH]);
+                prefix
+            });
+            let mut key = [0u8; KEY_LENGTH];
+            key[..TOPIC_HASH_LENGTH].copy_from_slice(&prefix);
+            key[TOPIC_HASH_LENGTH..].copy_from_slice(&(first + position as u32).to_be_bytes());
+            leaves.push((key, value));
+        }
+    }
+    if leaves.is_empty() {
+        return Some(EMPTY_HASH);
+    }
+    leaves.sort_unstable_by_key(|leaf| leaf.0);
+    if leaves.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return None; // two events share an index
+    }
+    let (keys, values): (Vec<[u8; KEY_LENGTH]>, Vec<Hash>) = leaves.into_iter().unzip();
+    Some(sorted_root(&keys, &values, 0))
+}
+
+/// The event root of `events` (`Event`s with their final indices), or None when they are not
+/// plainly valid: the caller's Python path then raises the error naming the fault.
+#[pyfunction]
+pub fn event_root<'py>(py: Python<'py>, events: &Bound<'py, PyAny>) -> Option<Bound<'py, PyBytes>> {
+    let read = read_events(events)?;
+    let root = py.allow_threads(|| root_of(&read))?;
+    Some(PyBytes::new(py, &root))
+}
+
+/// The event root of `events`, hashed in a thread of its own from copies of their fields, so
+/// the caller can go on meanwhile; `result()` waits for it (None as `event_root` gives None).
+#[pyclass(module = "klayr_py._native", frozen)]
+pub struct EventRootTask {
+    running: std::sync::Mutex<Option<JoinHandle<Option<Hash>>>>,
+    done: std::sync::OnceLock<Option<Hash>>,
+}
+
+#[pymethods]
+impl EventRootTask {
+    #[new]
+    fn new(events: &Bound<'_, PyAny>) -> Self {
+        let task = EventRootTask {
+            running: std::sync::Mutex::new(None),
+            done: std::sync::OnceLock::new(),
+        };
+        let Some(read) = read_events(events) else {
+            let _ = task.done.set(None);
+            return task;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("klayr-event-root".into())
+            .spawn(move || root_of(&read));
+        match spawned {
+            Ok(handle) => {
+                if let Ok(mut running) = task.running.lock() {
+                    *running = Some(handle);
+                }
+            }
+            // No thread to be had: the root is computed by result(), from the events again.
+            Err(_) => {
+                let _ = task.done.set(None);
+            }
+        }
+        task
+    }
+
+    /// The root, once the thread has finished (None: not plainly valid, or no thread).
+    fn result<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        let root = *self.done.get_or_init(|| {
+            let handle = self
+                .running
+                .lock()
+                .ok()
+                .and_then(|mut running| running.take());
+            match handle {
+                // A panic in the thread (none is expected) also hands over to Python.
+                Some(handle) => py.allow_threads(|| handle.join().ok().flatten()),
+                None => None,
+            }
+        });
+        root.map(|root| PyBytes::new(py, &root))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smt_root::leaf_hash;
+
+    fn event(index: u64, topics: &[&[u8]], data: &[u8]) -> EventLeaves {
+        EventLeaves {
+            index,
+            topics: topics.iter().map(|topic| topic.to_vec()).collect(),
+            data: data.to_vec(),
+        }
+    }
+
+    #[test]
+    fn no_leaves_give_the_empty_root() {
+        assert_eq!(root_of(&[]), Some(EMPTY_HASH));
+        assert_eq!(root_of(&[event(0, &[], b"x")]), Some(EMPTY_HASH));
+    }
+
+    #[test]
+    fn one_leaf_is_its_leaf_hash() {
+        let mut key = sha256(&[b"topic"])[..TOPIC_HASH_LENGTH].to_vec();
+        key.extend_from_slice(&(3u32 << 2).to_be_bytes()); // index 3, position 0
+        let expected = leaf_hash(&key, &sha256(&[b"data"]));
+        assert_eq!(root_of(&[event(3, &[b"topic"], b"data")]), Some(expected));
+    }
+
+    #[test]
+    fn irregular_events_are_left_to_python() {
+        let five: [&[u8]; 5] = [b"a", b"b", b"c", b"d", b"e"];
+        assert_eq!(root_of(&[event(0, &five, b"x")]), None);
+        assert_eq!(root_of(&[event(MAX_EVENTS_PER_BLOCK, &[b"a"], b"x")]), None);
+        assert_eq!(
+            root_of(&[event(1, &[b"a"], b"x"), event(1, &[b"a"], b"y")]),
+            None
+        );
+    }
+}
