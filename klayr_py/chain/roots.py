@@ -57,7 +57,7 @@ def compute_event_root(events: Iterable[Event]) -> bytes:
     ``MAX_EVENTS_PER_BLOCK`` events or two leaves with one key (events sharing an index).
     """
     events = events if isinstance(events, list) else list(events)
-    root = _event_root(events)
+    root = _event_root(events, Event)
     return root if root is not None else _checked_event_root(events)
 
 
@@ -71,7 +71,7 @@ def start_event_root(events: Iterable[Event]) -> Callable[[], bytes]:
     on the events alone.
     """
     events = events if isinstance(events, list) else list(events)
-    task = _EventRootTask(events)
+    task = _EventRootTask(events, Event)
 
     def result() -> bytes:
         root = task.result()
@@ -80,9 +80,10 @@ def start_event_root(events: Iterable[Event]) -> Callable[[], bytes]:
     return result
 
 
-def _py_event_root(events: list[Event]) -> bytes | None:
+def _py_event_root(events: list[Event], plain_type: type[Event] = Event) -> bytes | None:
     """The event root of plainly valid ``events``, else None (the twin of the Rust
-    ``event_root``: an event it cannot take is left to :func:`_checked_event_root`)."""
+    ``event_root``: an event it cannot take is left to :func:`_checked_event_root`).
+    ``plain_type`` tells the Rust twin which events it may encode from their fields."""
     leaves: dict[bytes, bytes] = {}
     try:
         _add_leaves(events, 0, {}, leaves)
@@ -96,7 +97,7 @@ class _PyEventRootTask:
 
     __slots__ = ("_events",)
 
-    def __init__(self, events: list[Event]) -> None:
+    def __init__(self, events: list[Event], plain_type: type[Event] = Event) -> None:
         self._events = events
 
     def result(self) -> bytes | None:

@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyInt, PyString};
 
 use crate::hash::{sha256, Hash, EMPTY_HASH};
 use crate::smt_root::sorted_root;
@@ -31,16 +31,27 @@ const MAX_EVENTS_PER_BLOCK: u64 = 1 << 30;
 const TOPIC_INDEX_LENGTH_BITS: u32 = 2;
 const KEY_LENGTH: usize = TOPIC_HASH_LENGTH + 4;
 
-/// One event's part in the tree, copied out of Python: its index, topics and encoded bytes.
+/// One event's part in the tree, copied out of Python: its index, topics and either its
+/// encoded bytes (hashed in the thread) or its ID as the event gave it.
 struct EventLeaves {
     index: u64,
     topics: Vec<Vec<u8>>,
-    data: Vec<u8>,
+    value: LeafValue,
+}
+
+enum LeafValue {
+    Encoded(Vec<u8>),
+    Id(Hash),
 }
 
 /// The events' fields, or `None` if one cannot be read as `Event` gives it (an int index, a
-/// sequence of bytes topics, bytes from `get_bytes()`): the Python path then decides.
-fn read_events(events: &Bound<'_, PyAny>) -> Option<Vec<EventLeaves>> {
+/// sequence of `bytes` topics, a 32-byte `bytes` ID): the Python path then decides. Events of
+/// exactly `plain_type` (`chain.Event`) are encoded here from their fields when these are
+/// plain (see `encode_plain`), and hashed in the thread; any other event gives its `id`.
+fn read_events(
+    events: &Bound<'_, PyAny>,
+    plain_type: &Bound<'_, PyAny>,
+) -> Option<Vec<EventLeaves>> {
     let py = events.py();
     let mut read = Vec::with_capacity(events.len().unwrap_or(0));
     for event in events.try_iter().ok()? {
@@ -49,18 +60,84 @@ fn read_events(events: &Bound<'_, PyAny>) -> Option<Vec<EventLeaves>> {
         // `bytes` only: a `bytearray` topic is not hashable, and Python refuses it.
         let topics: Vec<Bound<'_, PyBytes>> =
             event.getattr(intern!(py, "topics")).ok()?.extract().ok()?;
-        let data = event.call_method0(intern!(py, "get_bytes")).ok()?;
-        let data = data.downcast::<PyBytes>().ok()?;
+        let topics: Vec<Vec<u8>> = topics
+            .iter()
+            .map(|topic| topic.as_bytes().to_vec())
+            .collect();
+        let plain = if event.get_type().is(plain_type) {
+            encode_plain(&event, index, &topics)
+        } else {
+            None
+        };
+        let value = match plain {
+            Some(encoded) => LeafValue::Encoded(encoded),
+            None => {
+                let id = event.getattr(intern!(py, "id")).ok()?;
+                LeafValue::Id(id.downcast::<PyBytes>().ok()?.as_bytes().try_into().ok()?)
+            }
+        };
         read.push(EventLeaves {
             index,
-            topics: topics
-                .iter()
-                .map(|topic| topic.as_bytes().to_vec())
-                .collect(),
-            data: data.as_bytes().to_vec(),
+            topics,
+            value,
         });
     }
     Some(read)
+}
+
+/// The bytes of a `chain.Event` (Klayr's event schema: module 1, name 2, data 3, topics 4,
+/// height 5, index 6), taken from its cache if it was encoded, else encoded here when its
+/// fields are plain (ASCII strings, `bytes` data, uint32 height and index); None otherwise
+/// (its `id` then encodes it, or raises the error naming the field).
+fn encode_plain(event: &Bound<'_, PyAny>, index: u64, topics: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let py = event.py();
+    let fields = event.getattr(intern!(py, "__dict__")).ok()?;
+    let fields = fields.downcast::<PyDict>().ok()?;
+    if let Ok(Some(cached)) = fields.get_item(intern!(py, "_bytes")) {
+        return Some(cached.downcast::<PyBytes>().ok()?.as_bytes().to_vec());
+    }
+    let ascii = |name: &Bound<'_, PyString>| -> Option<Vec<u8>> {
+        let value = fields.get_item(name).ok()??;
+        let text = value.downcast::<PyString>().ok()?.to_str().ok()?;
+        text.is_ascii().then(|| text.as_bytes().to_vec())
+    };
+    let module = ascii(intern!(py, "module"))?;
+    let name = ascii(intern!(py, "name"))?;
+    let data_field = fields.get_item(intern!(py, "data")).ok()??;
+    let data = data_field.downcast::<PyBytes>().ok()?.as_bytes();
+    let height_field = fields.get_item(intern!(py, "height")).ok()??;
+    if !height_field.is_exact_instance_of::<PyInt>() {
+        return None; // a bool, say: the Python encoder decides
+    }
+    let height: u32 = height_field.extract().ok()?;
+    let index = u32::try_from(index).ok()?;
+    let mut out =
+        Vec::with_capacity(32 + module.len() + name.len() + data.len() + 34 * topics.len());
+    put_delimited(&mut out, 0x0a, &module);
+    put_delimited(&mut out, 0x12, &name);
+    put_delimited(&mut out, 0x1a, data);
+    for topic in topics {
+        put_delimited(&mut out, 0x22, topic);
+    }
+    out.push(0x28);
+    put_uvarint(&mut out, height.into());
+    out.push(0x30);
+    put_uvarint(&mut out, index.into());
+    Some(out)
+}
+
+fn put_uvarint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn put_delimited(out: &mut Vec<u8>, key: u8, content: &[u8]) {
+    out.push(key);
+    put_uvarint(out, content.len() as u64);
+    out.extend_from_slice(content);
 }
 
 /// The root of the events' leaves, or `None` when they are not plainly valid (see the module).
@@ -77,7 +154,10 @@ fn root_of(events: &[EventLeaves]) -> Option<Hash> {
         if event.topics.is_empty() {
             continue;
         }
-        let value = sha256(&[&event.data]);
+        let value = match &event.value {
+            LeafValue::Encoded(data) => sha256(&[data]),
+            LeafValue::Id(id) => *id,
+        };
         // index < 2^30, so the shifted index and the position fit in 32 bits.
         let first = (event.index as u32) << TOPIC_INDEX_LENGTH_BITS;
         for (position, topic) in event.topics.iter().enumerate() {
@@ -105,9 +185,14 @@ fn root_of(events: &[EventLeaves]) -> Option<Hash> {
 
 /// The event root of `events` (`Event`s with their final indices), or None when they are not
 /// plainly valid: the caller's Python path then raises the error naming the fault.
+/// `plain_type` is `chain.Event`, whose instances may be encoded here (see `read_events`).
 #[pyfunction]
-pub fn event_root<'py>(py: Python<'py>, events: &Bound<'py, PyAny>) -> Option<Bound<'py, PyBytes>> {
-    let read = read_events(events)?;
+pub fn event_root<'py>(
+    py: Python<'py>,
+    events: &Bound<'py, PyAny>,
+    plain_type: &Bound<'py, PyAny>,
+) -> Option<Bound<'py, PyBytes>> {
+    let read = read_events(events, plain_type)?;
     let root = py.allow_threads(|| root_of(&read))?;
     Some(PyBytes::new(py, &root))
 }
@@ -123,12 +208,12 @@ pub struct EventRootTask {
 #[pymethods]
 impl EventRootTask {
     #[new]
-    fn new(events: &Bound<'_, PyAny>) -> Self {
+    fn new(events: &Bound<'_, PyAny>, plain_type: &Bound<'_, PyAny>) -> Self {
         let task = EventRootTask {
             running: std::sync::Mutex::new(None),
             done: std::sync::OnceLock::new(),
         };
-        let Some(read) = read_events(events) else {
+        let Some(read) = read_events(events, plain_type) else {
             let _ = task.done.set(None);
             return task;
         };
@@ -176,7 +261,7 @@ mod tests {
         EventLeaves {
             index,
             topics: topics.iter().map(|topic| topic.to_vec()).collect(),
-            data: data.to_vec(),
+            value: LeafValue::Encoded(data.to_vec()),
         }
     }
 

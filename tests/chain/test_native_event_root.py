@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from klayr_py.chain import Event, roots
 from klayr_py.chain.constants import MAX_EVENTS_PER_BLOCK
+from klayr_py.crypto import hash as sha256
 from klayr_py.errors import CodecError, EventError
 from tests._native import native_module
 
@@ -64,12 +65,52 @@ def _python_kernels(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(roots, "_EventRootTask", roots._PyEventRootTask)
 
 
+def _fresh(evs: list[Event]) -> list[Event]:
+    """Copies not yet encoded: the Rust kernel encodes plain ``Event``s itself."""
+    return [replace(event) for event in evs]
+
+
 @settings(max_examples=300, deadline=None)
 @given(block_events())
 def test_twins_give_the_same_root_or_none(evs: list[Event]) -> None:
+    from_fields = native.event_root(_fresh(evs), Event)
+    in_thread = native.EventRootTask(_fresh(evs), Event).result()
     expected = roots._py_event_root(evs)
-    assert native.event_root(evs) == expected
-    assert native.EventRootTask(evs).result() == expected
+    assert from_fields == in_thread == expected
+    assert native.event_root(evs, Event) == expected  # now from their cached bytes
+
+
+class _LoudEvent(Event):
+    """An event type of a module's own, whose ID is its own: its leaves carry that ID."""
+
+    @property
+    def id(self) -> bytes:  # type: ignore[override]
+        return sha256(b"loud " + self.get_bytes())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=12),
+    st.text(max_size=12),
+    st.binary(max_size=40),
+    st.lists(st.sampled_from(TOPICS), min_size=1, max_size=4),
+    st.integers(-1, 2**32) | st.booleans(),
+    st.integers(0, 2**30 - 1),
+)
+def test_fields_encoded_in_rust_are_the_codecs_bytes(
+    module: str, name: str, data: bytes, topics: list[bytes], height: int, index: int
+) -> None:
+    fields = {"module": module, "name": name, "data": data, "topics": topics, "height": height}
+    for kind in (Event, _LoudEvent):
+        try:
+            expected: bytes | str = roots._py_event_root([kind(**fields, index=index)])  # type: ignore[assignment]
+        except CodecError as error:
+            expected = f"CodecError: {error}"
+        try:
+            got: bytes | str = roots.compute_event_root([kind(**fields, index=index)])
+        except CodecError as error:
+            got = f"CodecError: {error}"
+        assert got == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -92,8 +133,8 @@ def test_public_roots_and_errors_are_the_same_with_either_kernel(evs: list[Event
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda case: case["description"])
 def test_native_event_root_equals_lisk_db(case: dict[str, Any]) -> None:
     parsed = [Event.from_json(event) for event in case["events"]]
-    assert native.event_root(parsed).hex() == case["eventRoot"]
-    assert native.EventRootTask(parsed).result().hex() == case["eventRoot"]
+    assert native.event_root(parsed, Event).hex() == case["eventRoot"]
+    assert native.EventRootTask(parsed, Event).result().hex() == case["eventRoot"]
 
 
 def test_irregular_events_are_refused_by_name() -> None:
@@ -101,7 +142,7 @@ def test_irregular_events_are_refused_by_name() -> None:
         Event(module="m", name="e", data=b"", topics=[b"t"], height=1, index=3),
         Event(module="m", name="f", data=b"", topics=[b"t"], height=1, index=3),
     ]
-    assert native.event_root(shared) is None
+    assert native.event_root(shared, Event) is None
     with pytest.raises(EventError, match="index 3 is used twice"):
         roots.compute_event_root(shared)
     result = roots.start_event_root(shared)  # raises when the root is asked for
@@ -114,8 +155,8 @@ def test_irregular_events_are_refused_by_name() -> None:
 
 def test_an_event_that_cannot_be_encoded_raises_pythons_error() -> None:
     broken = Event(module="m", name="e", data=b"", topics=[b"t"], height=-1)
-    assert native.event_root([broken]) is None
-    assert native.EventRootTask([broken]).result() is None
+    assert native.event_root([broken], Event) is None
+    assert native.EventRootTask([broken], Event).result() is None
     with pytest.raises(CodecError):
         roots.compute_event_root([broken])
 
@@ -123,15 +164,16 @@ def test_an_event_that_cannot_be_encoded_raises_pythons_error() -> None:
 class _Garbage:
     """An object posing as an event, with whatever fields hypothesis gives it."""
 
-    def __init__(self, index: object, topics: object, data: object) -> None:
+    def __init__(self, index: object, topics: object, event_id: object) -> None:
         self.index = index
         self.topics = topics
-        self._data = data
+        self._id = event_id
 
-    def get_bytes(self) -> object:
-        if isinstance(self._data, Exception):
-            raise self._data
-        return self._data
+    @property
+    def id(self) -> object:
+        if isinstance(self._id, Exception):
+            raise self._id
+        return self._id
 
 
 _ANYTHING = st.one_of(
@@ -145,6 +187,7 @@ _ANYTHING = st.one_of(
     st.tuples(st.binary(max_size=8), st.integers()),
     st.just(ValueError("boom")),
     st.just(bytearray(b"ba")),
+    st.binary(min_size=32, max_size=32),
 )
 
 
@@ -155,7 +198,7 @@ def test_garbage_never_crashes_and_gives_nothing_python_would_not(events_like: A
         expected: bytes | str | None = roots._py_event_root(events_like)
     except Exception as error:  # any Python error: native must hand over (None)
         expected = type(error).__name__
-    got = native.event_root(events_like)
-    assert got == native.EventRootTask(events_like).result()
+    got = native.event_root(events_like, Event)
+    assert got == native.EventRootTask(events_like, Event).result()
     if got is not None:  # a root only where Python computes the very same one
         assert got == expected
