@@ -16,6 +16,7 @@
 //! block's state root); [`event_root`] does the same work in the calling thread.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 
 use pyo3::intern;
@@ -201,52 +202,52 @@ pub fn event_root<'py>(
 /// the caller can go on meanwhile; `result()` waits for it (None as `event_root` gives None).
 #[pyclass(module = "klayr_py._native", frozen)]
 pub struct EventRootTask {
-    running: std::sync::Mutex<Option<JoinHandle<Option<Hash>>>>,
-    done: std::sync::OnceLock<Option<Hash>>,
+    state: Mutex<TaskState>,
+}
+
+enum TaskState {
+    Running(JoinHandle<Option<Hash>>),
+    Done(Option<Hash>),
 }
 
 #[pymethods]
 impl EventRootTask {
     #[new]
     fn new(events: &Bound<'_, PyAny>, plain_type: &Bound<'_, PyAny>) -> Self {
-        let task = EventRootTask {
-            running: std::sync::Mutex::new(None),
-            done: std::sync::OnceLock::new(),
-        };
-        let Some(read) = read_events(events, plain_type) else {
-            let _ = task.done.set(None);
-            return task;
-        };
-        let spawned = std::thread::Builder::new()
-            .name("klayr-event-root".into())
-            .spawn(move || root_of(&read));
-        match spawned {
-            Ok(handle) => {
-                if let Ok(mut running) = task.running.lock() {
-                    *running = Some(handle);
+        let state = match read_events(events, plain_type) {
+            None => TaskState::Done(None),
+            Some(read) => {
+                let spawned = std::thread::Builder::new()
+                    .name("klayr-event-root".into())
+                    .spawn(move || root_of(&read));
+                match spawned {
+                    Ok(handle) => TaskState::Running(handle),
+                    // No thread to be had: result() gives None, and Python computes the root.
+                    Err(_) => TaskState::Done(None),
                 }
             }
-            // No thread to be had: the root is computed by result(), from the events again.
-            Err(_) => {
-                let _ = task.done.set(None);
-            }
+        };
+        EventRootTask {
+            state: Mutex::new(state),
         }
-        task
     }
 
     /// The root, once the thread has finished (None: not plainly valid, or no thread).
     fn result<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
-        let root = *self.done.get_or_init(|| {
-            let handle = self
-                .running
+        // The lock is taken and the thread joined without the GIL, so a second caller waiting
+        // for the lock never holds the GIL the first one needs to return.
+        let root = py.allow_threads(|| {
+            let mut state = self
+                .state
                 .lock()
-                .ok()
-                .and_then(|mut running| running.take());
-            match handle {
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let root = match std::mem::replace(&mut *state, TaskState::Done(None)) {
                 // A panic in the thread (none is expected) also hands over to Python.
-                Some(handle) => py.allow_threads(|| handle.join().ok().flatten()),
-                None => None,
-            }
+                TaskState::Running(handle) => handle.join().ok().flatten(),
+                TaskState::Done(root) => root,
+            };
+            *state = TaskState::Done(root);
+            root
         });
         root.map(|root| PyBytes::new(py, &root))
     }

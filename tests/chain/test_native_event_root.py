@@ -5,6 +5,7 @@ events whose fields are garbage."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -202,3 +203,30 @@ def test_garbage_never_crashes_and_gives_nothing_python_would_not(events_like: A
     assert got == native.EventRootTask(events_like, Event).result()
     if got is not None:  # a root only where Python computes the very same one
         assert got == expected
+
+
+def test_result_asked_from_two_threads_at_once() -> None:
+    """A first version joined the thread inside a OnceLock: a second asker blocked there holding
+    the GIL the first needed back, and the whole process hung (this test never returned)."""
+    evs = [
+        Event(module="m", name="e", data=bytes([i % 251]), topics=[bytes([i % 7]) * 32], height=1)
+        for i in range(30_000)
+    ]
+    evs = [event.with_index(index) for index, event in enumerate(evs)]
+    expected = roots._py_event_root(evs)
+    task = native.EventRootTask(evs, Event)  # hashes for a while: the askers wait together
+    results: list[bytes | None] = []
+    ready = threading.Barrier(3)
+
+    def ask() -> None:
+        ready.wait()
+        results.append(task.result())
+
+    askers = [threading.Thread(target=ask, daemon=True) for _ in range(3)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(timeout=60)
+    assert not any(asker.is_alive() for asker in askers)
+    assert results == [expected] * 3
+    assert task.result() == expected
