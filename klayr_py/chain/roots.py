@@ -70,7 +70,7 @@ def start_event_root(events: Iterable[Event]) -> Callable[[], bytes]:
     Python kernels the work is done when the root is asked for. Either way the result depends
     on the events alone.
     """
-    events = events if isinstance(events, list) else list(events)
+    events = list(events)  # the root of the events given now, whatever the caller does next
     task = _EventRootTask(events, Event)
 
     def result() -> bytes:

@@ -138,6 +138,22 @@ def test_native_event_root_equals_lisk_db(case: dict[str, Any]) -> None:
     assert native.EventRootTask(parsed, Event).result().hex() == case["eventRoot"]
 
 
+def test_start_event_root_is_the_root_of_the_events_given_then() -> None:
+    evs = [
+        Event(module="m", name="e", data=bytes([i]), topics=[bytes([i])], height=1, index=i)
+        for i in range(10)
+    ]
+    expected = roots.compute_event_root(evs)
+    with pytest.MonkeyPatch.context() as patch:
+        for python in (False, True):
+            if python:
+                _python_kernels(patch)
+            given = list(evs)
+            result = roots.start_event_root(given)
+            given.append(replace(evs[0], index=10))  # the caller's list changes afterwards
+            assert result() == expected
+
+
 def test_irregular_events_are_refused_by_name() -> None:
     shared = [
         Event(module="m", name="e", data=b"", topics=[b"t"], height=1, index=3),
