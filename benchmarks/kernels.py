@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from klayr_py import _native_loader
+from klayr_py.chain import roots
 from klayr_py.codec import compiled
 from klayr_py.codec._codegen import generate
 from klayr_py.tree import merkle_tree, root_builder, sparse_merkle_tree
@@ -29,6 +30,8 @@ _SWITCHED = [
     (root_builder, "_hash_chain", sparse_merkle_tree._py_hash_chain),
     (root_builder, "_chain_nodes", sparse_merkle_tree._py_chain_nodes),
     (merkle_tree, "_merkle_root", merkle_tree._py_merkle_root),
+    (roots, "_event_root", roots._py_event_root),
+    (roots, "_EventRootTask", roots._PyEventRootTask),
 ]
 
 

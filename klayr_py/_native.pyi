@@ -1,6 +1,6 @@
 """Types of the optional Rust extension (native/); see klayr_py/_native_loader.py."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from klayr_py.tree.node_store import NodeStore
@@ -16,6 +16,11 @@ def apply_changes(
 ) -> bytes: ...
 def ed25519_verify_batch(triples: list[tuple[bytes, bytes, bytes]]) -> list[bool]: ...
 def ed25519_verify(message: bytes, signature: bytes, public_key: bytes) -> bool: ...
+def event_root(events: Sequence[Any], plain_type: type) -> bytes | None: ...
+
+class EventRootTask:
+    def __init__(self, events: Sequence[Any], plain_type: type) -> None: ...
+    def result(self) -> bytes | None: ...
 
 class Decoder:
     def __init__(

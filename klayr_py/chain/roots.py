@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+from klayr_py._native_loader import pick
 from klayr_py.chain.constants import (
     EVENT_KEY_LENGTH,
     EVENT_MAX_TOPICS_PER_EVENT,
@@ -31,6 +32,7 @@ __all__ = [
     "compute_event_root",
     "compute_transaction_root",
     "index_events",
+    "start_event_root",
 ]
 
 _sha256 = hashlib.sha256
@@ -54,9 +56,64 @@ def compute_event_root(events: Iterable[Event]) -> bytes:
     without topics) gives sha256(b""). Raises :class:`EventError` for more than
     ``MAX_EVENTS_PER_BLOCK`` events or two leaves with one key (events sharing an index).
     """
+    events = events if isinstance(events, list) else list(events)
+    root = _event_root(events, Event)
+    return root if root is not None else _checked_event_root(events)
+
+
+def start_event_root(events: Iterable[Event]) -> Callable[[], bytes]:
+    """Start computing :func:`compute_event_root` of ``events``; call what it returns for the
+    root (same root, same errors).
+
+    With the Rust kernels the leaves are hashed in a thread of the extension, without the GIL,
+    so the caller can compute the block's state root meanwhile (on a second core); with the
+    Python kernels the work is done when the root is asked for. Either way the result depends
+    on the events alone.
+    """
+    events = list(events)  # the root of the events given now, whatever the caller does next
+    task = _EventRootTask(events, Event)
+
+    def result() -> bytes:
+        root = task.result()
+        return root if root is not None else _checked_event_root(events)
+
+    return result
+
+
+def _py_event_root(events: list[Event], plain_type: type[Event] = Event) -> bytes | None:
+    """The event root of plainly valid ``events``, else None (the twin of the Rust
+    ``event_root``: an event it cannot take is left to :func:`_checked_event_root`).
+    ``plain_type`` tells the Rust twin which events it may encode from their fields."""
+    leaves: dict[bytes, bytes] = {}
+    try:
+        _add_leaves(events, 0, {}, leaves)
+    except EventError:
+        return None
+    return sparse_merkle_root(leaves, EVENT_KEY_LENGTH)
+
+
+class _PyEventRootTask:
+    """The twin of the Rust ``EventRootTask``: no thread, the root is computed when asked."""
+
+    __slots__ = ("_events",)
+
+    def __init__(self, events: list[Event], plain_type: type[Event] = Event) -> None:
+        self._events = events
+
+    def result(self) -> bytes | None:
+        """What :func:`_py_event_root` gives."""
+        return _py_event_root(self._events)
+
+
+def _checked_event_root(events: list[Event]) -> bytes:
+    """The reference path: the leaves built here raise the EventError naming the fault."""
     leaves: dict[bytes, bytes] = {}
     _add_leaves(events, 0, {}, leaves)
     return sparse_merkle_root(leaves, EVENT_KEY_LENGTH)
+
+
+_event_root = pick("event_root", _py_event_root)
+_EventRootTask = pick("EventRootTask", _PyEventRootTask)
 
 
 class EventRootBuilder:

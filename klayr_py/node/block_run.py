@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
-from klayr_py.chain.roots import compute_event_root, compute_transaction_root
+from klayr_py.chain.roots import compute_transaction_root, start_event_root
 from klayr_py.contexts.hooks import NextValidators
 from klayr_py.interfaces import TransactionSelector
 from klayr_py.node.event_root_worker import STREAM_BATCH, EventRootWorker
@@ -94,10 +94,13 @@ def run_block(
     events += after.events
     if worker is not None:
         worker.add(events[shipped:])
+        state_root = abi.commit(CommitRequest(context_id, dry_run=True)).state_root
         event_root = worker.root(events)
     else:
-        event_root = compute_event_root(events)
-    state_root = abi.commit(CommitRequest(context_id, dry_run=True)).state_root
+        # With the Rust kernels the event root is hashed while the state root is computed.
+        event_root_result = start_event_root(events)
+        state_root = abi.commit(CommitRequest(context_id, dry_run=True)).state_root
+        event_root = event_root_result()
     return BlockOutcome(
         transactions=kept,
         results=results,

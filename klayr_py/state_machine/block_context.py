@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from klayr_py.chain import BlockAssets
+from klayr_py.contexts._construct import frozen_constructor
 from klayr_py.contexts.event_queue import EventQueue, ReadOnlyEventQueue
 from klayr_py.contexts.hooks import (
     BlockAfterExecuteContext,
@@ -47,6 +48,12 @@ if TYPE_CHECKING:
     from klayr_py.interfaces import SubStore
 
 _LOGGER = logging.getLogger("klayr_py.state_machine")
+
+# The contexts made for every transaction, built without the frozen constructor's overhead.
+_transaction_verify_context = frozen_constructor(TransactionVerifyContext)
+_command_verify_context = frozen_constructor(CommandVerifyContext)
+_transaction_execute_context = frozen_constructor(TransactionExecuteContext)
+_command_execute_context = frozen_constructor(CommandExecuteContext)
 
 _read_only_queues: dict[int, ReadOnlyEventQueue] = {}
 
@@ -166,7 +173,7 @@ class TransactionContext:
 
     def transaction_verify_context(self) -> TransactionVerifyContext:
         """The read-only context of ``verify_transaction``."""
-        return TransactionVerifyContext(
+        return _transaction_verify_context(
             logger=self.logger,
             chain_id=self.chain_id,
             state_store=self.state_store.read_only(),
@@ -178,7 +185,7 @@ class TransactionContext:
 
     def command_verify_context(self, params: Any) -> CommandVerifyContext[Any]:
         """The read-only context of ``BaseCommand.verify``."""
-        return CommandVerifyContext(
+        return _command_verify_context(
             logger=self.logger,
             chain_id=self.chain_id,
             state_store=self.state_store.read_only(),
@@ -191,7 +198,7 @@ class TransactionContext:
 
     def transaction_execute_context(self) -> TransactionExecuteContext:
         """The context of ``before_command_execute`` / ``after_command_execute``."""
-        return TransactionExecuteContext(
+        return _transaction_execute_context(
             logger=self.logger,
             chain_id=self.chain_id,
             state_store=self.state_store,
@@ -204,7 +211,7 @@ class TransactionContext:
 
     def command_execute_context(self, params: Any) -> CommandExecuteContext[Any]:
         """The context of ``BaseCommand.execute``."""
-        return CommandExecuteContext(
+        return _command_execute_context(
             logger=self.logger,
             chain_id=self.chain_id,
             state_store=self.state_store,

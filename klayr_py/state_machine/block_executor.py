@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction
-from klayr_py.chain.roots import compute_event_root, compute_transaction_root
+from klayr_py.chain.roots import compute_transaction_root, start_event_root
 from klayr_py.contexts.event_queue import EventQueue
 from klayr_py.contexts.hooks import NextValidators
 from klayr_py.db import WriteBatch
@@ -239,7 +239,6 @@ class BlockExecutor:
     ) -> BlockResult:
         """The block's roots; ``shipped``: the events sent to the event-root worker, if any."""
         events = queue.events()  # already indexed in emission order (restores re-index)
-        pending = self.state_store.prepare_commit(header.height)
         worker = self.event_root_worker
         if (
             worker is not None
@@ -249,9 +248,13 @@ class BlockExecutor:
         ):
             # The worker saw exactly these events (a module could have restored a snapshot of
             # the shared queue after some were sent: then they are computed here).
+            pending = self.state_store.prepare_commit(header.height)
             event_root = worker.root(events)
         else:
-            event_root = compute_event_root(events)
+            # With the Rust kernels the event root is hashed while the state root is computed.
+            event_root_result = start_event_root(events)
+            pending = self.state_store.prepare_commit(header.height)
+            event_root = event_root_result()
         return BlockResult(
             height=header.height,
             state_root=pending.state_root,

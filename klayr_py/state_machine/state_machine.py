@@ -221,12 +221,13 @@ class StateMachine:
         and FAIL; a raising before/after hook reverts the whole transaction and is INVALID.
         """
         events, state = ctx.event_queue, ctx.state_store
-        event_snapshot = events.create_snapshot()
-        state_snapshot = state.create_snapshot()
         before_hooks = self._hooks["before_command_execute"]
         after_hooks = self._hooks["after_command_execute"]
         if before_hooks or after_hooks:
             transaction_context = ctx.transaction_execute_context()
+            # What a raising hook rolls back to (without hooks nothing ever restores them).
+            event_snapshot = events.create_snapshot()
+            state_snapshot = state.create_snapshot()
         else:
             ctx.check_executable()  # what building the unused context would have checked
         for hook in before_hooks:

@@ -12,6 +12,7 @@ mod codec_decode;
 mod codec_encode;
 mod ed25519;
 mod errors;
+mod event_root;
 mod hash;
 mod merkle;
 mod smt_root;
@@ -136,6 +137,8 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(apply_changes, module)?)?;
     module.add_function(wrap_pyfunction!(ed25519_verify_batch, module)?)?;
     module.add_function(wrap_pyfunction!(ed25519_verify, module)?)?;
+    module.add_function(wrap_pyfunction!(event_root::event_root, module)?)?;
+    module.add_class::<event_root::EventRootTask>()?;
     module.add_class::<codec_decode::Decoder>()?;
     module.add_class::<codec_encode::Encoder>()?;
     Ok(())
