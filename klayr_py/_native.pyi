@@ -12,7 +12,12 @@ def hash_chain(node: bytes, path: str) -> bytes: ...
 def chain_nodes(node: bytes, path: str) -> list[bytes]: ...
 def merkle_root(leaves: list[bytes]) -> bytes: ...
 def apply_changes(
-    db: NodeStore, root: bytes, changes: Mapping[bytes, bytes], key_length: int, page_height: int
+    db: NodeStore,
+    root: bytes,
+    changes: Mapping[bytes, bytes],
+    key_length: int,
+    page_height: int,
+    stale: list[bytes] | None = None,
 ) -> bytes: ...
 
 class Decoder:
