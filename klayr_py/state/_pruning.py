@@ -16,6 +16,7 @@ alone would then delete a page the live tree uses. The rule here (docs/state.md 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,10 @@ block, so this catches up after a jump (finality arriving late) without an unbou
 PRUNE_DIFFS_PER_COMMIT = 16
 """Diffs one commit deletes at most (a data directory from before pruning has one per block:
 they go a few per block instead of in one huge batch)."""
+
+RECENT_OPERATIONS = 64
+"""Operations whose written pages :class:`RecentWrites` remembers: a record whose later operations
+are all remembered is checked in memory, without reading a stamp per page from LevelDB."""
 
 _HASH = 32
 
@@ -64,6 +69,40 @@ class PrunePlan:
     pages: list[bytes] = field(default_factory=list)
 
 
+class RecentWrites:
+    """The pages written by this process's last :data:`RECENT_OPERATIONS` operations, by page:
+    the sequence of the last one that wrote it. Stamps in memory, for the usual case of a
+    record younger than that; older records read the stored stamps."""
+
+    def __init__(self, next_sequence: int) -> None:
+        self._last: dict[bytes, int] = {}
+        self._operations: deque[tuple[int, list[bytes]]] = deque()
+        self.covers_from = next_sequence
+        """Every operation from this sequence on is remembered."""
+
+    def note(self, sequence: int, pages: Iterable[bytes]) -> None:
+        """Remember an operation's written pages (after its batch was written)."""
+        written = list(pages)
+        last = self._last
+        for page_hash in written:
+            last[page_hash] = sequence
+        self._operations.append((sequence, written))
+        while len(self._operations) > RECENT_OPERATIONS:
+            old, old_pages = self._operations.popleft()
+            for page_hash in old_pages:
+                if last.get(page_hash) == old:
+                    del last[page_hash]
+            self.covers_from = old + 1
+
+    def covers_after(self, sequence: int) -> bool:
+        """Whether every operation after ``sequence`` is remembered."""
+        return sequence + 1 >= self.covers_from
+
+    def last_write(self, page_hash: bytes) -> int:
+        """The sequence of the last remembered operation that wrote the page (0: none)."""
+        return self._last.get(page_hash, 0)
+
+
 def record_operation(
     batch: WriteBatch,
     height: int,
@@ -81,10 +120,13 @@ def record_operation(
     batch.set(KEY_STATE_SEQUENCE, stamp)
 
 
-def plan_prune(db: Database, boundary: int, keep: Iterable[bytes]) -> PrunePlan:
+def plan_prune(
+    db: Database, boundary: int, keep: Iterable[bytes], recent: RecentWrites | None = None
+) -> PrunePlan:
     """The deletions for a prune ``boundary``: records of heights <= ``boundary`` (the oldest
     :data:`PRUNE_HEIGHTS_PER_COMMIT` heights of them) with their pages not written again since,
-    and diffs of heights <= ``boundary``. Pages in ``keep`` (what the commit writes) stay."""
+    and diffs of heights <= ``boundary``. Pages in ``keep`` (what the commit writes) stay.
+    ``recent`` answers for stamps it covers, instead of LevelDB."""
     plan = PrunePlan()
     if boundary < 0:
         return plan
@@ -102,13 +144,20 @@ def plan_prune(db: Database, boundary: int, keep: Iterable[bytes]) -> PrunePlan:
         if len(key) != 13 or len(hashes) % _HASH:
             raise StateError(f"stale-page record {key.hex()} is malformed")
         sequence = key[5:]
+        number = int.from_bytes(sequence, "big")
+        in_memory = recent is not None and recent.covers_after(number)
+        last_write = recent.last_write if recent is not None and in_memory else None
         plan.keys.append(key)
         for start in range(0, len(hashes), _HASH):
             page_hash = hashes[start : start + _HASH]
             if page_hash in kept or page_hash in deleted:
                 continue
-            stamp = get(PREFIX_PAGE_WRITTEN + page_hash)
-            if stamp is None or stamp <= sequence:  # not written again since it went stale
+            if last_write is not None:
+                again = last_write(page_hash) > number
+            else:
+                stamp = get(PREFIX_PAGE_WRITTEN + page_hash)
+                again = stamp is not None and stamp > sequence
+            if not again:  # not written again since it went stale
                 deleted.add(page_hash)
                 plan.pages.append(page_hash)
                 plan.keys.append(PREFIX_SMT + page_hash)

@@ -20,7 +20,13 @@ from klayr_py.db import Database, WriteBatch
 from klayr_py.errors import StateError
 from klayr_py.state._cached_store import CachedStore
 from klayr_py.state._page_cache import DEFAULT_PAGE_CACHE_SIZE, PageCache, PageStore
-from klayr_py.state._pruning import PrunePlan, plan_prune, read_sequence, record_operation
+from klayr_py.state._pruning import (
+    PrunePlan,
+    RecentWrites,
+    plan_prune,
+    read_sequence,
+    record_operation,
+)
 from klayr_py.state.diff import StateDiff
 from klayr_py.state.keys import (
     PREFIX_DIFF,
@@ -114,6 +120,7 @@ class StateStore(CachedStore):
         self.keep_heights = keep_heights
         self._height, self._root = self._read_marker()
         self._sequence = read_sequence(db)
+        self._recent = RecentWrites(self._sequence + 1)
         self._finalized = -1
 
     def finalize(self, height: int) -> None:
@@ -181,7 +188,7 @@ class StateStore(CachedStore):
             _cache_version=self._cache.version,
             sequence=self._sequence + 1,
             stale=stale,
-            pruned=plan_prune(self.db, self.prune_boundary, pages.written),
+            pruned=plan_prune(self.db, self.prune_boundary, pages.written, self._recent),
         )
 
     def commit(
@@ -199,6 +206,7 @@ class StateStore(CachedStore):
         self.db.write(batch, sync=sync)
         self.page_cache.discard_many(pending.pruned.pages)
         self.page_cache.put_many(pending.pages.items())
+        self._recent.note(pending.sequence, pending.pages)
         self._sequence = pending.sequence
         self._height = pending.height
         self._root = pending.state_root

@@ -85,12 +85,14 @@ def _check_bounded(store: StateStore, boundary: int) -> None:
     assert stamped == stored  # a stamp goes with its page
 
 
-@pytest.mark.parametrize("keep", [0, 1, 3])
+@pytest.mark.parametrize(("keep", "recent"), [(0, 64), (1, 64), (3, 64), (3, 1)])
 @settings(max_examples=100, deadline=None)
 @given(steps=_steps)
 def test_pruning_keeps_the_window_provable_and_nothing_else(
-    keep: int, steps: list[tuple[str, object]]
+    keep: int, recent: int, steps: list[tuple[str, object]]
 ) -> None:
+    """``recent``: operations whose writes are remembered in memory (1: most stamps are read
+    from the database instead)."""
     db = InMemoryDatabase()
     store = StateStore(db, keep_heights=keep, page_cache_size=1 << 16)
     sub = store.get_store(STORE, SUB)
@@ -100,7 +102,10 @@ def test_pruning_keeps_the_window_provable_and_nothing_else(
     store.commit(store.prepare_commit(0))
     chain = [(store.state_root, dict(state))]  # (root, state) per height
     pruned = -1  # the highest boundary a commit pruned at
-    with mock.patch.object(_pruning, "PRUNE_HEIGHTS_PER_COMMIT", 10**6):
+    with (
+        mock.patch.object(_pruning, "PRUNE_HEIGHTS_PER_COMMIT", 10**6),
+        mock.patch.object(_pruning, "RECENT_OPERATIONS", recent),
+    ):
         for kind, arg in steps:
             if kind == "commit":
                 assert isinstance(arg, dict)
