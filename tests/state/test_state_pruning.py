@@ -86,7 +86,7 @@ def _check_bounded(store: StateStore, boundary: int) -> None:
 
 
 @pytest.mark.parametrize(("keep", "recent"), [(0, 64), (1, 64), (3, 64), (3, 1)])
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(steps=_steps)
 def test_pruning_keeps_the_window_provable_and_nothing_else(
     keep: int, recent: int, steps: list[tuple[str, object]]
