@@ -108,59 +108,64 @@ def main() -> None:
     parser.add_argument("--keep", type=int, default=32)
     parser.add_argument("--every", type=int, default=100)
     parser.add_argument("--page-cache-mb", type=int, default=512)
+    parser.add_argument("--modes", default=",".join(NAMES), help="of on, off, legacy")
     args = parser.parse_args()
+    names = tuple(name for name in NAMES if name in args.modes.split(","))
     rng = random.Random(args.keys)
     cache = args.page_cache_mb * 2**20
     with tempfile.TemporaryDirectory() as tmp:
         paths = {name: Path(tmp) / name for name in (*NAMES, "live")}
-        dbs = {name: LevelDB(paths[name]) for name in NAMES}
+        dbs = {name: LevelDB(paths[name]) for name in names}
         stores = {
-            "on": StateStore(dbs["on"], keep_heights=args.keep, page_cache_size=cache),
-            "off": StateStore(dbs["off"], keep_heights=-1, page_cache_size=cache),
-            "legacy": StateStore(dbs["legacy"], keep_heights=-1, page_cache_size=cache),
+            name: StateStore(
+                dbs[name], keep_heights=args.keep if name == "on" else -1, page_cache_size=cache
+            )
+            for name in names
         }
         keys = [rng.randbytes(KEY_LENGTH) for _ in range(args.keys)]
         genesis: dict[bytes, bytes | None] = {key: rng.randbytes(VALUE_LENGTH) for key in keys}
-        for name in NAMES:
+        for name in names:
             commit(stores[name], genesis, legacy=name == "legacy")
             dbs[name].compact()
         settle()
         print(
             f"{args.keys:,} keys, {args.blocks:,} blocks of {args.changes:,} changes, "
             f"keep {args.keep}; load {os.getloadavg()[0]:.2f}\n"
-            f"{'blocks':>7} {'on MiB':>8} {'off MiB':>8} {'legacy':>8} "
-            f"{'on ms':>7} {'off ms':>7} {'legacy':>7}"
+            f"{'blocks':>7} "
+            + " ".join(f"{name + ' MiB':>8}" for name in names)
+            + " "
+            + " ".join(f"{name + ' ms':>7}" for name in names)
         )
-        times: dict[str, list[float]] = {name: [] for name in NAMES}
-        window: dict[str, list[float]] = {name: [] for name in NAMES}
+        times: dict[str, list[float]] = {name: [] for name in names}
+        window: dict[str, list[float]] = {name: [] for name in names}
         started = time.perf_counter()
         for number in range(1, args.blocks + 1):
             block, keys = block_changes(rng, keys, args.changes)
-            turn = number % len(NAMES)
-            for name in NAMES[turn:] + NAMES[:turn]:
+            turn = number % len(names)
+            for name in names[turn:] + names[:turn]:
                 elapsed = commit(stores[name], block, legacy=name == "legacy")
                 times[name].append(elapsed)
                 window[name].append(elapsed)
             if number % args.every == 0 or number == args.blocks:
-                sizes = " ".join(_mib(disk_size(paths[name])) for name in NAMES)
+                sizes = " ".join(_mib(disk_size(paths[name])) for name in names)
                 medians = " ".join(
-                    f"{statistics.median(window[name]) * 1000:7.1f}" for name in NAMES
+                    f"{statistics.median(window[name]) * 1000:7.1f}" for name in names
                 )
                 print(
                     f"{number:>7,} {sizes} {medians}"
                     f"  ({time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.2f})",
                     flush=True,
                 )
-                window = {name: [] for name in NAMES}
-        before = {name: disk_size(paths[name]) for name in NAMES}
-        for name in NAMES:
+                window = {name: [] for name in names}
+        before = {name: disk_size(paths[name]) for name in names}
+        for name in names:
             dbs[name].compact()
         settle()
-        after = {name: disk_size(paths[name]) for name in NAMES}
+        after = {name: disk_size(paths[name]) for name in names}
         live_db = LevelDB(paths["live"])
         live_state = StateStore(live_db)
         store = live_state.get_store(STORE_PREFIX, SUB_STORE_PREFIX)
-        for key, value in stores["on"].get_store(STORE_PREFIX, SUB_STORE_PREFIX).iterate():
+        for key, value in stores[names[0]].get_store(STORE_PREFIX, SUB_STORE_PREFIX).iterate():
             store.set(key, value)
         live_state.commit(live_state.prepare_commit(0))
         assert {store.state_root for store in stores.values()} == {live_state.state_root}
@@ -168,12 +173,12 @@ def main() -> None:
         settle()
         live = disk_size(paths["live"])
         print(f"live state rewritten into a fresh LevelDB, compacted: {_mib(live)} MiB")
-        for name in NAMES:
+        for name in names:
             print(
                 f"pruning {name:>6}: {_mib(before[name])} MiB ({before[name] / live:.2f}x live), "
                 f"after compact_range {_mib(after[name])} MiB ({after[name] / live:.2f}x live)"
             )
-        for name in NAMES:
+        for name in names:
             ordered = sorted(times[name])
             print(
                 f"commit ms, pruning {name:>6}: median {statistics.median(ordered) * 1000:.1f}, "
@@ -181,6 +186,8 @@ def main() -> None:
                 f"p90 {ordered[len(ordered) * 9 // 10] * 1000:.1f}"
             )
         for a, b in (("on", "off"), ("on", "legacy"), ("off", "legacy")):
+            if a not in names or b not in names:
+                continue
             ratios = sorted(x / y for x, y in zip(times[a], times[b], strict=True))
             print(
                 f"per-block ratio {a}/{b}: median {statistics.median(ratios):.2f}, "
