@@ -47,10 +47,12 @@ class _Clock:
 class _TimedTree(SparseMerkleTree):
     """The state store's tree, timing its updates."""
 
-    def update(self, root: bytes, changes: Mapping[bytes, bytes]) -> bytes:
+    def update(
+        self, root: bytes, changes: Mapping[bytes, bytes], stale: list[bytes] | None = None
+    ) -> bytes:
         started = time.perf_counter()
         try:
-            return super().update(root, changes)
+            return super().update(root, changes, stale)
         finally:
             _Clock.tree += time.perf_counter() - started
 

@@ -190,6 +190,7 @@ class Application:
                 else self.config.system.parallel_roots
             ),
             state_cache_size=self.config.system.state_cache_size * 1024 * 1024,
+            keep_state_diffs_for_heights=self.config.system.keep_state_diffs_for_heights,
             logger=logging.getLogger("klayr_py.engine"),
         )
         try:

@@ -54,6 +54,10 @@ class SystemConfig(_Section):
     log_level: Literal["trace", "debug", "info", "warn", "error", "fatal", "none"] = "info"
     keep_events_for_heights: int = Field(default=300, ge=-1)
     """Blocks whose events are kept; -1 keeps all (Klayr's default is 300)."""
+    keep_state_diffs_for_heights: int = Field(default=16, ge=-1)
+    """Heights behind the finalized one whose state diff and state tree are kept: those blocks
+    stay revertible and those roots provable; older diffs and tree pages are deleted with each
+    block's commit (klayr_py only; -1 keeps all). See docs/state.md."""
     signature_workers: int = Field(default=0, ge=0, le=64)
     """Threads that check transaction signatures ahead of the state machine, on other cores
     (klayr_py only; 0 = none; needs the Rust extension, whose verifier releases the GIL)."""

@@ -65,6 +65,7 @@ class Engine:
         signature_workers: int = 0,
         parallel_roots: bool = False,
         state_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
+        keep_state_diffs_for_heights: int = -1,
         logger: logging.Logger | None = None,
     ) -> None:
         self.state_machine = state_machine
@@ -79,7 +80,9 @@ class Engine:
         self.balance_reader = balance_reader
         """How the pool learns what an account can spend on fees (token and fee modules)."""
         self.logger = logger or logging.getLogger("klayr_py.engine")
-        self.state_store = StateStore(db, page_cache_size=state_cache_size)
+        self.state_store = StateStore(
+            db, page_cache_size=state_cache_size, keep_heights=keep_state_diffs_for_heights
+        )
         self.offchain_store = OffchainStore(offchain_db)
         self.abi = ABIHandler(
             state_machine, self.state_store, self.offchain_store, chain_id, self.logger
@@ -142,6 +145,7 @@ class Engine:
         # The pool hears of every block first, so listeners see it up to date.
         self.new_block_listeners.append(self._pool_on_block)
         self.delete_block_listeners.append(self._pool_on_revert)
+        self.new_block_listeners.append(self._state_on_block)
 
     def _pool_on_block(self, block: Block, _: object) -> None:
         if block.transactions:
@@ -149,6 +153,12 @@ class Engine:
 
     def _pool_on_revert(self, block: Block, _: object) -> None:
         self.pool.on_revert(block.transactions)
+
+    def _state_on_block(self, block: Block, _: object) -> None:
+        # One validator, no forks: a committed block is final. The state store keeps
+        # ``keep_state_diffs_for_heights`` blocks behind it revertible (``chain revert``) and
+        # prunes the rest with the next commit. Not ABI.finalize: that would refuse reverts.
+        self.state_store.finalize(block.header.height)
 
     # -- start --------------------------------------------------------------------------------
 

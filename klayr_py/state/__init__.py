@@ -6,8 +6,11 @@ See docs/state.md for the key layout, atomicity and performance.
 from klayr_py.state._page_cache import DEFAULT_PAGE_CACHE_SIZE
 from klayr_py.state.diff import STATE_DIFF_SCHEMA, StateDiff
 from klayr_py.state.keys import (
+    KEY_STATE_SEQUENCE,
     PREFIX_DIFF,
+    PREFIX_PAGE_WRITTEN,
     PREFIX_SMT,
+    PREFIX_STALE_PAGES,
     PREFIX_STATE,
     PREFIX_STATE_MARKER,
     SMT_KEY_LENGTH,
@@ -21,8 +24,11 @@ from klayr_py.state.sub_store import PrefixedSubStore, ReadOnlyStateStore, ReadO
 
 __all__ = [
     "DEFAULT_PAGE_CACHE_SIZE",
+    "KEY_STATE_SEQUENCE",
     "PREFIX_DIFF",
+    "PREFIX_PAGE_WRITTEN",
     "PREFIX_SMT",
+    "PREFIX_STALE_PAGES",
     "PREFIX_STATE",
     "PREFIX_STATE_MARKER",
     "SMT_KEY_LENGTH",

@@ -2,8 +2,9 @@
 
 Reading pages dominates a commit over a large state: a block of 1,000 changed keys over 10^6 keys
 reads about 3,000 pages, most of them absent from LevelDB's block cache. Pages are content-
-addressed and never change, so a cache of them needs no invalidation: the least recently used
-pages are simply dropped once the cache holds ``max_bytes``. The top levels of the tree are read by
+addressed and never change, so a cache of them needs no invalidation (pages pruned from the
+database are discarded from it): the least recently used pages are simply dropped once the cache
+holds ``max_bytes``. The top levels of the tree are read by
 every block and so stay; pages written by a commit are added after the write succeeds.
 """
 
@@ -65,6 +66,16 @@ class PageCache:
             popitem = cached.popitem
             while size > limit and cached:
                 size -= len(popitem(last=False)[1]) + _ENTRY_OVERHEAD
+        self.size = size
+
+    def discard_many(self, page_hashes: Iterable[bytes]) -> None:
+        """Drop these pages if cached (pruned from the database: a read must not find them)."""
+        pop = self._pages.pop
+        size = self.size
+        for page_hash in page_hashes:
+            old = pop(page_hash, None)
+            if old is not None:
+                size -= len(old) + _ENTRY_OVERHEAD
         self.size = size
 
     def clear(self) -> None:

@@ -4,7 +4,7 @@ One LevelDB holds the state, the state tree, the diffs that revert blocks and th
 root) marker, each under its own 1-byte prefix; chain storage uses other prefixes of the same
 database. The byte values follow Klayr's ``@klayr/chain`` ``db_keys.ts`` where Klayr has a key
 (blocks 3-9, state store 10, finalized height 27, diffs 51, state tree 76), so the key spaces of
-both never collide.
+both never collide; klayr_py's own keys (the marker, the pruning records) use bytes 77-80.
 """
 
 from __future__ import annotations
@@ -23,6 +23,15 @@ PREFIX_SMT: Final = b"\x4c"
 PREFIX_STATE_MARKER: Final = b"\x4d"
 """The single key holding ``height (4, big-endian) + state root (32)`` of the last committed block;
 absent before the first commit. Klayr keeps this in lisk-db's separate state database."""
+PREFIX_STALE_PAGES: Final = b"\x4e"
+"""Pages a commit or revert made stale: ``PREFIX_STALE_PAGES + height (4) + sequence (8)`` ->
+their 32-byte hashes, concatenated (klayr_py only; see ``_pruning``)."""
+PREFIX_PAGE_WRITTEN: Final = b"\x4f"
+"""``PREFIX_PAGE_WRITTEN + page hash (32)`` -> sequence (8) of the last commit or revert that
+wrote the page (klayr_py only; see ``_pruning``)."""
+KEY_STATE_SEQUENCE: Final = b"\x50"
+"""The single key holding the sequence (8, big-endian) of the last commit or revert: it only
+grows, reverts included (klayr_py only; see ``_pruning``)."""
 
 STORE_PREFIX_LENGTH: Final = 4
 SUB_STORE_PREFIX_LENGTH: Final = 2

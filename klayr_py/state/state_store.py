@@ -5,6 +5,10 @@ new state root and everything to write, writing nothing; ``commit`` puts it, wit
 caller added (the block, its events), into ONE LevelDB batch written with sync. The batch holds
 the state changes, the new tree pages, the block's diff and the new (height, state root) marker,
 so a crash leaves the database at the previous block or the new one.
+
+Bounded disk: the same batch records the pages the block made stale and deletes what fell out of
+the kept window (``keep_heights`` behind the height :meth:`StateStore.finalize` was given): old
+diffs and stale pages no kept root uses (``_pruning``; why it is safe: docs/state.md).
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ from klayr_py.db import Database, WriteBatch
 from klayr_py.errors import StateError
 from klayr_py.state._cached_store import CachedStore
 from klayr_py.state._page_cache import DEFAULT_PAGE_CACHE_SIZE, PageCache, PageStore
+from klayr_py.state._pruning import (
+    PrunePlan,
+    RecentWrites,
+    plan_prune,
+    read_sequence,
+    record_operation,
+)
 from klayr_py.state.diff import StateDiff
 from klayr_py.state.keys import (
     PREFIX_DIFF,
@@ -53,9 +64,18 @@ class PendingCommit:
     pages: dict[bytes, bytes] = field(repr=False)
     """New tree pages by page hash."""
     _cache_version: int = field(repr=False)
+    sequence: int = 0
+    """This operation's number: one more than the last commit's or revert's."""
+    stale: list[bytes] = field(default_factory=list, repr=False)
+    """Hashes of the pages this commit or revert made stale (recorded for later pruning)."""
+    pruned: PrunePlan = field(default_factory=PrunePlan, repr=False)
+    """What falls out of the kept window with this commit: deleted in the same batch."""
 
     def write_into(self, batch: WriteBatch) -> None:
-        """Add the commit's writes to ``batch``: state, tree pages, diff, marker."""
+        """Add the commit's writes to ``batch``: deletions of pruned records, state, tree pages,
+        diff, the stale-page record and page stamps, marker."""
+        for key in self.pruned.keys:
+            batch.delete(key)
         for key, value in self.state_changes:
             if value is None:
                 batch.delete(PREFIX_STATE + key)
@@ -67,6 +87,8 @@ class PendingCommit:
             batch.delete(PREFIX_DIFF + encode_height(self.previous_height))
         else:
             batch.set(PREFIX_DIFF + encode_height(self.height), self.diff.encode())
+        record_height = self.previous_height if self.is_revert else self.height
+        record_operation(batch, record_height, self.sequence, self.stale, self.pages)
         if self.height >= 0:
             batch.set(PREFIX_STATE_MARKER, encode_height(self.height) + self.state_root)
         else:
@@ -78,12 +100,44 @@ class StateStore(CachedStore):
 
     Before the first commit ``height`` is -1 and ``state_root`` the empty root ``sha256(b"")``.
     ``page_cache_size`` bounds the bytes of tree pages kept in memory between commits.
+    ``keep_heights`` (``system.keepStateDiffsForHeights``) is how many heights behind the
+    finalized one keep their diff and their tree: -1 keeps everything (see :meth:`finalize`).
     """
 
-    def __init__(self, db: Database, *, page_cache_size: int = DEFAULT_PAGE_CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        page_cache_size: int = DEFAULT_PAGE_CACHE_SIZE,
+        keep_heights: int = -1,
+    ) -> None:
+        if keep_heights < -1:
+            raise StateError(
+                f"keep_heights must be -1 (keep all) or at least 0, not {keep_heights}"
+            )
         super().__init__(db)
         self.page_cache = PageCache(page_cache_size)
+        self.keep_heights = keep_heights
         self._height, self._root = self._read_marker()
+        self._sequence = read_sequence(db)
+        self._recent = RecentWrites(self._sequence + 1)
+        self._finalized = -1
+
+    def finalize(self, height: int) -> None:
+        """Blocks up to ``height`` are final: from the next commit on, diffs and stale pages are
+        pruned below ``min(height, committed height) - keep_heights`` (the prune boundary).
+
+        Afterwards every root of a height at or above the boundary stays provable, and every
+        block above it revertible. The boundary never goes back; nothing is written here.
+        """
+        self._finalized = max(self._finalized, height)
+
+    @property
+    def prune_boundary(self) -> int:
+        """The lowest height whose root is kept (-1: nothing is pruned)."""
+        if self.keep_heights < 0 or self._finalized < 0:
+            return -1
+        return max(min(self._finalized, self._height) - self.keep_heights, -1)
 
     @property
     def height(self) -> int:
@@ -120,7 +174,8 @@ class StateStore(CachedStore):
             state_changes.append((key, new))
             tree_changes[smt_key(key)] = smt_value(new)
         pages = PageStore(self.db, self.page_cache)
-        root = SparseMerkleTree(pages, SMT_KEY_LENGTH).update(self._root, tree_changes)
+        stale: list[bytes] = []
+        root = SparseMerkleTree(pages, SMT_KEY_LENGTH).update(self._root, tree_changes, stale)
         return PendingCommit(
             height=height,
             state_root=root,
@@ -131,6 +186,9 @@ class StateStore(CachedStore):
             state_changes=state_changes,
             pages=pages.written,
             _cache_version=self._cache.version,
+            sequence=self._sequence + 1,
+            stale=stale,
+            pruned=plan_prune(self.db, self.prune_boundary, pages.written, self._recent),
         )
 
     def commit(
@@ -146,7 +204,10 @@ class StateStore(CachedStore):
             batch = self.db.new_batch()
         pending.write_into(batch)
         self.db.write(batch, sync=sync)
+        self.page_cache.discard_many(pending.pruned.pages)
         self.page_cache.put_many(pending.pages.items())
+        self._recent.note(pending.sequence, pending.pages)
+        self._sequence = pending.sequence
         self._height = pending.height
         self._root = pending.state_root
         self._cache.reset()
@@ -156,8 +217,9 @@ class StateStore(CachedStore):
     def prepare_revert(self, height: int) -> PendingCommit:
         """Compute the revert of block ``height`` (the last committed) from its stored diff.
 
-        The previous root is recomputed from the inverse changes; its pages are already stored
-        (pages are immutable and never deleted), so the revert writes none.
+        The previous root is recomputed from the inverse changes, and its pages written again
+        (pruning may have deleted them): a revert needs only the diff and the live tree. Blocks
+        at or below the prune boundary have no diff left and cannot be reverted.
         """
         if height != self._height or height < 0:
             raise StateError(
@@ -167,13 +229,17 @@ class StateStore(CachedStore):
             raise StateError("cannot revert with uncommitted changes; discard() them first")
         encoded = self.db.get_or_none(PREFIX_DIFF + encode_height(height))
         if encoded is None:
-            raise StateError(f"no diff stored for block {height}: it cannot be reverted")
+            raise StateError(
+                f"no diff stored for block {height}: it cannot be reverted (diffs are kept for "
+                "keepStateDiffsForHeights blocks behind the finalized height)"
+            )
         diff = StateDiff.decode(encoded)
         inverse = diff.inverse()
         state_changes = sorted(inverse.items())
         tree_changes = {smt_key(key): smt_value(value) for key, value in state_changes}
         pages = PageStore(self.db, self.page_cache)
-        root = SparseMerkleTree(pages, SMT_KEY_LENGTH).update(self._root, tree_changes)
+        stale: list[bytes] = []
+        root = SparseMerkleTree(pages, SMT_KEY_LENGTH).update(self._root, tree_changes, stale)
         if root != EMPTY_HASH and pages.get(root) is None:
             raise StateError(
                 f"reverting block {height} gives state root {root.hex()}, whose tree is not stored"
@@ -186,8 +252,10 @@ class StateStore(CachedStore):
             previous_height=self._height,
             previous_root=self._root,
             state_changes=state_changes,
-            pages={},
+            pages=pages.written,
             _cache_version=self._cache.version,
+            sequence=self._sequence + 1,
+            stale=stale,
         )
 
     def revert(self, height: int, batch: WriteBatch | None = None, *, sync: bool = True) -> bytes:
@@ -205,7 +273,9 @@ class StateStore(CachedStore):
 
     def prove(self, queries: Sequence[bytes], state_root: bytes | None = None) -> SparseMerkleProof:
         """A proof for tree keys ``queries`` (see :func:`~klayr_py.state.smt_key`) under
-        ``state_root`` (default: the committed root); any root committed before stays provable."""
+        ``state_root`` (default: the committed root). The root of any height at or above
+        :attr:`prune_boundary` is provable (all of them when nothing is pruned); an older root may
+        have lost pages (:class:`~klayr_py.errors.NotFoundError`)."""
         pages = PageStore(self.db, self.page_cache)
         tree = SparseMerkleTree(pages, SMT_KEY_LENGTH)
         return tree.prove(self._root if state_root is None else state_root, queries)

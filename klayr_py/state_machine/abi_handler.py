@@ -415,7 +415,8 @@ class ABIHandler:
         return RevertResponse(pending.state_root)
 
     def finalize(self, request: FinalizeRequest) -> None:
-        """Record that blocks up to ``finalized_height`` are final (never reverted)."""
+        """Record that blocks up to ``finalized_height`` are final (never reverted); the state
+        store prunes what falls behind its kept window with its next commit."""
         height = request.finalized_height
         if height > self.state_store.height:
             raise ABIError(
@@ -427,6 +428,7 @@ class ABIHandler:
                 "finality never goes back"
             )
         self._finalized_height = height
+        self.state_store.finalize(height)
 
     @property
     def finalized_height(self) -> int:

@@ -11,7 +11,8 @@ Facts that fix the root, checked against lisk-db's source and test vectors:
 
 Storage: nodes are grouped into pages of ``page_height`` levels (4 by default, as in lisk-db), each
 stored under the hash of its top node (see ``_smt_pages``); the empty subtree is never stored.
-Updates only add pages, so every earlier root stays readable and provable.
+An update only adds pages; it can report the pages it made stale (those of the old tree that the
+new tree no longer holds), so that a store can delete them once no root it keeps needs them.
 """
 
 from __future__ import annotations
@@ -70,14 +71,20 @@ class SparseMerkleTree:
         self.key_length = key_length
         self.page_height = page_height
 
-    def update(self, root: bytes, changes: Mapping[bytes, bytes]) -> bytes:
+    def update(
+        self, root: bytes, changes: Mapping[bytes, bytes], stale: list[bytes] | None = None
+    ) -> bytes:
         """Apply ``changes`` to ``root`` and return the new root; an empty value deletes its key.
 
         Reads only the nodes on the paths of the changed keys and writes only new nodes, so k
         changes in a tree of n keys cost O(k log n); the changed keys are sorted and walked down
-        the tree together, so paths they share are read and hashed once.
+        the tree together, so paths they share are read and hashed once. If ``stale`` is given,
+        the hashes of the pages of ``root``'s tree that the new tree no longer holds are appended
+        to it (each once, in the order they were read): what a pruning store may delete later.
         """
-        return _apply_changes(self._db, root, changes, self.key_length, self.page_height)
+        return _apply_changes(
+            self._db, root, changes, self.key_length, self.page_height, stale
+        )
 
     def pages(self, root: bytes) -> Iterator[bytes]:
         """The hashes of the pages of the tree under ``root``, top down, level by level.
@@ -211,6 +218,7 @@ def _py_apply_changes(
     changes: Mapping[bytes, bytes],
     key_length: int,
     page_height: int = 4,
+    stale: list[bytes] | None = None,
 ) -> bytes:
     """Walk the sorted changed keys down from ``root`` together; write new pages; the new root.
 
@@ -220,6 +228,12 @@ def _py_apply_changes(
     returned node carries its *fragment*, the bytes of its subtree down to its page's last level,
     so a new page is the concatenation of new entries and runs of old pages, written when its top
     is done. (The reference for the Rust twin, which writes the same pages in the same order.)
+
+    Stale pages: a page of the old tree that the new one lacks is one whose top node is on a
+    changed path (so the walk read it) or a lone leaf lifted off a page boundary by a deletion.
+    The walk lists the pages it reads, forgets those of a subtree that came back unchanged, and
+    adds each lifted leaf's page; a page listed but written again (a leaf moved to another page
+    boundary) is not stale. ``stale`` gets the rest.
     """
     if not changes:
         return root
@@ -233,7 +247,11 @@ def _py_apply_changes(
     ints = [int.from_bytes(key, "big") for key in keys]
     top_bit = key_length * 8 - 1
     get = db.get
-    put = db.set
+    set_page = db.set
+    read: list[bytes] = []  # pages read from the old tree on changed paths (see above)
+    note_read = read.append
+    written: set[bytes] = set()
+    note_written = written.add
     sha256 = hashlib.sha256
     empty = EMPTY_HASH
     leaf_prefix = LEAF_PREFIX
@@ -248,12 +266,22 @@ def _py_apply_changes(
     # parent as (kind, hash, fragment); an untouched child's fragment is its run of the old page,
     # or b"" when it is the top of a page of its own.
 
-    def read_page(node_hash: bytes) -> bytes:
+    def put(node_hash: bytes, page: bytes) -> None:
+        note_written(node_hash)
+        set_page(node_hash, page)
+
+    def load_page(node_hash: bytes) -> bytes:
         page = get(node_hash)
         if page is None:
             raise NotFoundError(f"tree page {node_hash.hex()} is not in the store")
         if page[:32] != node_hash:
             raise TreeError(f"tree page {node_hash.hex()} does not start with its own node")
+        return page
+
+    def read_page(node_hash: bytes) -> bytes:
+        """A page on a changed path: listed as stale unless its subtree comes back unchanged."""
+        page = load_page(node_hash)
+        note_read(node_hash)
         return page
 
     def branch(
@@ -283,13 +311,14 @@ def _py_apply_changes(
             return frag
         if kind == _UNKNOWN:
             if not frag:
-                frag = read_page(node_hash)
+                frag = load_page(node_hash)
             if frag[36] == 0:
                 return frag
         return b""
 
     def join(left: _Node, left_new: bool, right: _Node, right_new: bool, level: int) -> _Node:
-        """The parent of two subtrees, keeping the tree compact (a lone leaf moves up)."""
+        """The parent of two subtrees, keeping the tree compact (a lone leaf moves up: off its
+        page if it was the old tree's node at a page boundary, so that page is stale)."""
         left_hash = left[1]
         right_hash = right[1]
         if left_hash == empty:
@@ -297,10 +326,14 @@ def _py_apply_changes(
                 return _EMPTY, empty, b""
             entry = leaf_entry(*right)
             if entry:
+                if level == deepest and not right_new:
+                    note_read(right_hash)
                 return _LEAF, right_hash, entry
         elif right_hash == empty:
             entry = leaf_entry(*left)
             if entry:
+                if level == deepest and not left_new:
+                    note_read(left_hash)
                 return _LEAF, left_hash, entry
         return branch(left_hash, left[2], left_new, right_hash, right[2], right_new, level)
 
@@ -357,6 +390,7 @@ def _py_apply_changes(
         (below the depth where the changed keys part). Goes down in a loop, remembering the
         siblings, then hashes back up; setting a value never leaves a lone leaf to lift."""
         key_int = ints[i]
+        mark = len(read)
         top = node_hash, page, start, end
         path: list[tuple[int, int, bytes, bytes]] = []  # level, bit, sibling, sibling's fragment
         append = path.append
@@ -365,6 +399,7 @@ def _py_apply_changes(
                 leaf_int = int.from_bytes(page[start + 37 : start + key_end], "big")
                 bottom = build(i, i + 1, depth, leaf_int, node_hash, page[start:end])
                 if bottom[1] == node_hash:  # the same value again: nothing changes
+                    del read[mark:]
                     node_hash, page, start, end = top
                     return (_BRANCH if path else _LEAF), node_hash, page[start:end]
                 break
@@ -459,15 +494,21 @@ def _py_apply_changes(
             elif left == empty:
                 left_node = build(lo, mid, depth, 0, b"", b"")
             else:
+                mark = len(read)
                 child_page = read_page(left)
                 left_node = walk(left, child_page, 0, len(child_page), lo, mid, depth)
+                if left_node[1] == left:
+                    del read[mark:]
             if hi == mid:
                 right_node = _UNKNOWN, right, b""
             elif right == empty:
                 right_node = build(mid, hi, depth, 0, b"", b"")
             else:
+                mark = len(read)
                 child_page = read_page(right)
                 right_node = walk(right, child_page, 0, len(child_page), mid, hi, depth)
+                if right_node[1] == right:
+                    del read[mark:]
         new_left = left_node[1]
         new_right = right_node[1]
         if new_left == left and new_right == right:
@@ -493,6 +534,8 @@ def _py_apply_changes(
         # The root is always the top of a page. (Also when the update made no node: a deletion
         # can lift a leaf to the root.)
         put(new_root, frag)
+    if stale is not None and new_root != root:
+        stale.extend(dict.fromkeys(h for h in read if h not in written))
     return new_root
 
 

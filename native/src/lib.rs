@@ -6,7 +6,7 @@
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyList};
 
 mod codec_decode;
 mod codec_encode;
@@ -19,8 +19,10 @@ mod smt_root;
 mod smt_update;
 
 /// Apply `changes` (key -> value; an empty value deletes) to the sparse Merkle tree `root`
-/// whose pages `db` (`get`/`set`) holds; the new root. The twin of `_py_apply_changes`.
+/// whose pages `db` (`get`/`set`) holds; the new root. The hashes of the pages it made stale
+/// are appended to `stale` if given. The twin of `_py_apply_changes`.
 #[pyfunction]
+#[pyo3(signature = (db, root, changes, key_length, page_height, stale=None))]
 fn apply_changes<'py>(
     py: Python<'py>,
     db: &Bound<'py, PyAny>,
@@ -28,6 +30,7 @@ fn apply_changes<'py>(
     changes: &Bound<'py, PyAny>,
     key_length: usize,
     page_height: usize,
+    stale: Option<&Bound<'py, PyList>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     if !changes.is_truthy()? {
         return Ok(PyBytes::new(py, root));
@@ -62,7 +65,15 @@ fn apply_changes<'py>(
     }
     let (keys, values): (Vec<Vec<u8>>, Vec<Vec<u8>>) = pairs.into_iter().unzip();
     let update = smt_update::Update::new(py, db, &keys, &values, key_length, page_height)?;
-    Ok(PyBytes::new(py, &update.apply(root)?))
+    let new_root = update.apply(root)?;
+    if let Some(stale) = stale {
+        if new_root.as_slice() != root {
+            for hash in update.stale() {
+                stale.append(PyBytes::new(py, &hash))?;
+            }
+        }
+    }
+    Ok(PyBytes::new(py, &new_root))
 }
 
 /// The node at `depth` of the sparse Merkle subtree holding sorted, distinct `keys` (each

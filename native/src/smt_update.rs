@@ -5,8 +5,14 @@
 //! Pages come from, and go to, the Python store (`get`/`set`), so this runs with the GIL held.
 //! A page that is not as the tree wrote it (truncated, lengths that overrun it, a branch chain
 //! deeper than the keys) is reported as a TreeError instead of being read past its end.
+//!
+//! Stale pages (the old tree's pages the new one lacks) are found as in Python: the pages read on
+//! changed paths, less those of subtrees that came back unchanged, plus lone leaves lifted off a
+//! page boundary, less the pages written again; listed in the same order.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashSet;
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
@@ -59,6 +65,9 @@ pub struct Update<'a, 'py> {
     page_height: usize,
     deepest: usize,
     key_end: usize,
+    /// Pages read from the old tree on changed paths, in order (see the module comment).
+    read: RefCell<Vec<Hash>>,
+    written: RefCell<HashSet<Hash>>,
 }
 
 fn concat(parts: &[&[u8]]) -> Vec<u8> {
@@ -88,6 +97,8 @@ impl<'a, 'py> Update<'a, 'py> {
             page_height,
             deepest: page_height - 1,
             key_end: 37 + key_length,
+            read: RefCell::new(Vec::new()),
+            written: RefCell::new(HashSet::new()),
         })
     }
 
@@ -120,13 +131,30 @@ impl<'a, 'py> Update<'a, 'py> {
         Ok(())
     }
 
-    fn put(&self, key: &[u8], value: &[u8]) -> PyResult<()> {
+    fn put(&self, key: &Hash, value: &[u8]) -> PyResult<()> {
+        self.written.borrow_mut().insert(*key);
         self.set
             .call1((PyBytes::new(self.py, key), PyBytes::new(self.py, value)))?;
         Ok(())
     }
 
-    fn read_page(&self, node_hash: &[u8]) -> PyResult<Vec<u8>> {
+    /// A page on a changed path: listed as stale unless its subtree comes back unchanged.
+    fn read_page(&self, node_hash: &Hash) -> PyResult<Vec<u8>> {
+        let page = self.load_page(node_hash)?;
+        self.read.borrow_mut().push(*node_hash);
+        Ok(page)
+    }
+
+    fn marker(&self) -> usize {
+        self.read.borrow().len()
+    }
+
+    /// Forget the pages read since `mark`: their subtree came back unchanged.
+    fn forget_reads(&self, mark: usize) {
+        self.read.borrow_mut().truncate(mark);
+    }
+
+    fn load_page(&self, node_hash: &[u8]) -> PyResult<Vec<u8>> {
         let page = self.get.call1((PyBytes::new(self.py, node_hash),))?;
         if page.is_none() {
             return Err(not_found_error(
@@ -197,7 +225,7 @@ impl<'a, 'py> Update<'a, 'py> {
             Kind::Leaf => Ok(Some(node.frag.clone())),
             Kind::Unknown => {
                 let entry = if node.frag.is_empty() {
-                    self.read_page(&node.hash)?
+                    self.load_page(&node.hash)?
                 } else {
                     node.frag.clone()
                 };
@@ -224,14 +252,18 @@ impl<'a, 'py> Update<'a, 'py> {
             if right.hash == EMPTY_HASH {
                 return Ok(Node::empty());
             }
-            Some(&right)
+            Some((&right, right_new))
         } else if right.hash == EMPTY_HASH {
-            Some(&left)
+            Some((&left, left_new))
         } else {
             None
         };
-        if let Some(only) = lone {
+        if let Some((only, only_new)) = lone {
             if let Some(entry) = self.leaf_entry(only)? {
+                if level == self.deepest && !only_new {
+                    // The old tree's leaf on a page boundary moves up, off its page.
+                    self.read.borrow_mut().push(only.hash);
+                }
                 return Ok(Node {
                     kind: Kind::Leaf,
                     hash: only.hash,
@@ -373,6 +405,7 @@ impl<'a, 'py> Update<'a, 'py> {
         mut depth: usize,
     ) -> PyResult<Node> {
         let key = &self.keys[i];
+        let mark = self.marker();
         let mut node_hash = top_hash;
         let mut page: Cow<[u8]> = Cow::Borrowed(top_page);
         let (mut start, mut end) = (top_start, top_end);
@@ -385,6 +418,7 @@ impl<'a, 'py> Update<'a, 'py> {
                 let bottom = self.build(i, i + 1, depth, Some((leaf_key, node_hash, entry)))?;
                 if bottom.hash == node_hash {
                     // The same value again: nothing changes.
+                    self.forget_reads(mark);
                     let kind = if path.is_empty() {
                         Kind::Leaf
                     } else {
@@ -559,16 +593,26 @@ impl<'a, 'py> Update<'a, 'py> {
             } else if left == EMPTY_HASH {
                 self.build(lo, mid, depth, None)?
             } else {
+                let mark = self.marker();
                 let child_page = self.read_page(&left)?;
-                self.walk(left, &child_page, 0, child_page.len(), lo, mid, depth)?
+                let node = self.walk(left, &child_page, 0, child_page.len(), lo, mid, depth)?;
+                if node.hash == left {
+                    self.forget_reads(mark);
+                }
+                node
             };
             let right_node = if hi == mid {
                 unknown(right, &[])
             } else if right == EMPTY_HASH {
                 self.build(mid, hi, depth, None)?
             } else {
+                let mark = self.marker();
                 let child_page = self.read_page(&right)?;
-                self.walk(right, &child_page, 0, child_page.len(), mid, hi, depth)?
+                let node = self.walk(right, &child_page, 0, child_page.len(), mid, hi, depth)?;
+                if node.hash == right {
+                    self.forget_reads(mark);
+                }
+                node
             };
             (left_node, right_node)
         };
@@ -597,7 +641,11 @@ impl<'a, 'py> Update<'a, 'py> {
             let node = self.build(0, count, 0, None)?;
             (node.hash, node.frag)
         } else {
-            let root_page = self.read_page(root)?;
+            let root_page = self.load_page(root)?;
+            self.read.borrow_mut().push(
+                root.try_into()
+                    .expect("the root page starts with its 32-byte hash"),
+            );
             let root_hash = self.hash_at(&root_page, 0)?;
             let node = self.walk(root_hash, &root_page, 0, root_page.len(), 0, count, 0)?;
             (node.hash, node.frag)
@@ -607,5 +655,18 @@ impl<'a, 'py> Update<'a, 'py> {
             self.put(&new_root, &frag)?;
         }
         Ok(new_root.to_vec())
+    }
+
+    /// The pages the update made stale (call after `apply` changed the root): each once, in the
+    /// order they were listed.
+    pub fn stale(&self) -> Vec<Hash> {
+        let written = self.written.borrow();
+        let mut seen = HashSet::new();
+        self.read
+            .borrow()
+            .iter()
+            .filter(|hash| !written.contains(*hash) && seen.insert(**hash))
+            .copied()
+            .collect()
     }
 }

@@ -20,6 +20,7 @@ def test_defaults_are_klayrs() -> None:
     assert config.transaction_pool.transaction_expiry_time == 3 * 60 * 60 * 1000
     assert config.transaction_pool.min_replacement_fee_difference == 10
     assert config.system.keep_events_for_heights == 300
+    assert config.system.keep_state_diffs_for_heights == 16
     assert config.system.parallel_roots == "auto"
 
 

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from klayr_py.chain import Block
-from klayr_py.errors import KlayrError
+from klayr_py.errors import KlayrError, StateError
 from klayr_py.modules import BaseModule
 from klayr_py.node import application
 from klayr_py.node.engine import BlockImportError
 from klayr_py.node.pool import RejectReason
+from klayr_py.state import PREFIX_DIFF
 from tests.node.dev_chain import (
     ACCOUNTS,
     FEE,
@@ -258,6 +259,27 @@ def test_events_are_pruned_after_keep_events_for_heights(tmp_path: Path) -> None
     assert engine.storage.get_events(1) == []
     assert engine.storage.get_events(2) != []
     assert engine.storage.get_events(4) != []
+    app.close()
+
+
+def test_state_diffs_are_pruned_after_keep_state_diffs_for_heights(tmp_path: Path) -> None:
+    """One validator: each committed block is final, so the store keeps the last
+    ``keepStateDiffsForHeights`` blocks revertible and prunes older diffs."""
+    create_chain(tmp_path)
+    app = make_app(tmp_path, keepStateDiffsForHeights=2)
+    engine = app.start()
+    for slot in range(1, 7):
+        engine.add_transaction(hello(app, ACCOUNTS[0], slot - 1, f"message {slot}"))
+        app.forge(slot_timestamp(slot))
+    # Block 6 was committed with the boundary min(5, 5) - 2 = 3: diffs 0..3 are gone.
+    assert engine.state_store.prune_boundary == 4
+    diffs = [key[1:] for key, _ in engine.db.iterate(gte=PREFIX_DIFF, lte=PREFIX_DIFF + b"\xff")]
+    assert diffs == [h.to_bytes(4, "big") for h in (4, 5, 6)]
+    for height in (6, 5, 4):
+        assert engine.delete_last_block().header.height == height
+    with pytest.raises(StateError, match="no diff stored for block 3"):
+        engine.delete_last_block()
+    assert engine.height == 3
     app.close()
 
 

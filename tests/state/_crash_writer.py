@@ -5,7 +5,8 @@ Run: ``python -m tests.state._crash_writer DB_PATH SEED``. It opens the database
 that any prefix of the chain can be replayed elsewhere. Every block also writes a stand-in for the
 block itself (``BLOCK_PREFIX + height`` -> state root) in the same batch, as chain storage will;
 every fourth block is reverted once (deleting that record in the revert's batch) and committed
-again, so kills also land in reverts.
+again, so kills also land in reverts. Pruning is on with a small window (each commit is final,
+as on a single-validator node), so kills also land in commits that delete diffs and pages.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ STORES = [
 ]
 KEYS_PER_STORE = 800
 OPERATIONS_PER_BLOCK = 250
+KEEP_HEIGHTS = 5
+"""The pruning window: the blocks the test reverts at the end keep their diffs."""
 BLOCK_PREFIX = b"\x03"
 """Prefix of the stand-in block records (Klayr's ``DB_KEY_BLOCKS_ID`` byte)."""
 
@@ -68,7 +71,7 @@ def _write(
 
 def main(path: str, seed: int) -> None:
     db = LevelDB(path)
-    state = StateStore(db)
+    state = StateStore(db, keep_heights=KEEP_HEIGHTS)
     print(f"ready {state.height}", flush=True)
     reverted: set[int] = set()
     while True:
@@ -78,6 +81,7 @@ def main(path: str, seed: int) -> None:
         batch = db.new_batch()
         batch.set(BLOCK_PREFIX + height.to_bytes(4, "big"), pending.state_root)
         state.commit(pending, batch)
+        state.finalize(height)
         if height % 4 == 3 and height not in reverted:
             reverted.add(height)
             batch = db.new_batch()

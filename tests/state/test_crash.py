@@ -3,7 +3,9 @@
 The writer (``_crash_writer``) commits deterministic blocks to a LevelDB; this test kills it after
 a random delay, reopens the database and checks that its (height, state root) marker, its state
 and its stand-in block records are exactly those of a fresh in-memory replay of the same blocks
-up to that height, then starts the writer again on the same database.
+up to that height, that the live tree and the roots of the pruning window are whole and that no
+page is left that neither the live tree nor a pending stale-page record holds, then starts the
+writer again on the same database.
 
 Kills: ``KLAYR_PY_CRASH_KILLS`` (default 50); seed: ``KLAYR_PY_CRASH_SEED`` (printed; rerun with it
 to replay the same blocks and the same kill delays, though not the same kill instants).
@@ -19,10 +21,23 @@ import sys
 import time
 from pathlib import Path
 
-from klayr_py.db import InMemoryDatabase, LevelDB
-from klayr_py.state import PREFIX_DIFF, PREFIX_STATE, StateStore, smt_leaves
-from klayr_py.tree import EMPTY_HASH, sparse_merkle_root
-from tests.state._crash_writer import BLOCK_PREFIX, apply_block, block_operations
+from klayr_py.db import Database, InMemoryDatabase, LevelDB
+from klayr_py.state import (
+    PREFIX_DIFF,
+    PREFIX_SMT,
+    PREFIX_STALE_PAGES,
+    PREFIX_STATE,
+    StateStore,
+    smt_key,
+    smt_leaves,
+)
+from klayr_py.tree import EMPTY_HASH, SparseMerkleTree, sparse_merkle_root
+from tests.state._crash_writer import (
+    BLOCK_PREFIX,
+    KEEP_HEIGHTS,
+    apply_block,
+    block_operations,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_KILL_DELAY = (
@@ -69,7 +84,34 @@ def _check_whole_block(path: Path, replay: Replay) -> int:
         assert blocks == {h: replay.at(h)[1] for h in range(height + 1)}, "block records"
         if height >= 0:
             assert db.has(PREFIX_DIFF + height.to_bytes(4, "big")), f"diff of block {height}"
+        _check_pruned_store(db, state, replay)
     return height
+
+
+class _StoredPages:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get(self, key: bytes) -> bytes | None:
+        return self._db.get_or_none(PREFIX_SMT + key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        raise AssertionError("read only")
+
+
+def _check_pruned_store(db: Database, state: StateStore, replay: Replay) -> None:
+    """The live tree and the window's roots are whole; every other page is pending pruning."""
+    tree = SparseMerkleTree(_StoredPages(db), 38)
+    live = set(tree.pages(state.state_root))  # raises if a page of the live tree is missing
+    for height in range(max(state.height - KEEP_HEIGHTS + 1, 0), state.height + 1):
+        expected_state, root = replay.at(height)
+        queries = sorted(smt_key(key) for key in expected_state)[:50]
+        assert tree.verify(root, queries, tree.prove(root, queries)), f"root of {height}"
+    listed: set[bytes] = set()
+    for _, hashes in db.iterate(gte=PREFIX_STALE_PAGES, lte=PREFIX_STALE_PAGES + b"\xff" * 13):
+        listed.update(hashes[i : i + 32] for i in range(0, len(hashes), 32))
+    stored = {k[1:] for k, _ in db.iterate(gte=PREFIX_SMT, lte=PREFIX_SMT + b"\xff" * 33)}
+    assert stored <= live | listed, f"{len(stored - live - listed)} orphaned pages"
 
 
 def _run_writer_until_killed(path: Path, seed: int, delay: float) -> None:
@@ -110,6 +152,9 @@ def test_sigkill_at_random_moments_leaves_a_whole_block(tmp_path: Path) -> None:
         f"reopened at heights {heights}"
     )
     assert heights[-1] >= kills // 2, "the writer made too little progress to test anything"
+    with LevelDB(path) as db:  # pruning happened: only the last few heights keep a diff
+        diffs = [k for k, _ in db.iterate(gte=PREFIX_DIFF, lte=PREFIX_DIFF + b"\xff" * 4)]
+        assert len(diffs) <= 3 * KEEP_HEIGHTS, f"{len(diffs)} diffs kept"
 
     # The database survived every kill in a state that still reverts exactly, block by block.
     with LevelDB(path) as db:

@@ -10,8 +10,11 @@ import pytest
 from klayr_py.db import Database, InMemoryDatabase, LevelDB, WriteBatch
 from klayr_py.errors import KlayrError, NotFoundError, StateError, StateWriteError
 from klayr_py.state import (
+    KEY_STATE_SEQUENCE,
     PREFIX_DIFF,
+    PREFIX_PAGE_WRITTEN,
     PREFIX_SMT,
+    PREFIX_STALE_PAGES,
     PREFIX_STATE,
     PREFIX_STATE_MARKER,
     STATE_DIFF_SCHEMA,
@@ -215,9 +218,19 @@ def test_every_key_is_under_a_known_prefix(db: Database) -> None:
     state = StateStore(db)
     state.get_store(STORE, SUB).set(b"a", b"1")
     state.commit(state.prepare_commit(7))
-    prefixes = {key[:1] for key, _ in db.iterate()}
-    assert prefixes == {PREFIX_STATE, PREFIX_SMT, PREFIX_DIFF, PREFIX_STATE_MARKER}
-    assert len({PREFIX_STATE, PREFIX_SMT, PREFIX_DIFF, PREFIX_STATE_MARKER}) == 4
+    state.get_store(STORE, SUB).set(b"a", b"2")
+    state.commit(state.prepare_commit(8))
+    known = {
+        PREFIX_STATE,
+        PREFIX_SMT,
+        PREFIX_DIFF,
+        PREFIX_STATE_MARKER,
+        PREFIX_STALE_PAGES,
+        PREFIX_PAGE_WRITTEN,
+        KEY_STATE_SEQUENCE,
+    }
+    assert {key[:1] for key, _ in db.iterate()} == known
+    assert len(known) == 7
 
 
 def test_heights_must_follow_each_other(db: Database) -> None:

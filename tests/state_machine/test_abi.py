@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from klayr_py.chain import BlockAssets, BlockHeader, Event, Transaction, compute_event_root
 from klayr_py.db import InMemoryDatabase
 from klayr_py.errors import NotFoundError
-from klayr_py.state import OffchainStore
+from klayr_py.state import PREFIX_DIFF, OffchainStore
 from klayr_py.state.keys import SMT_KEY_LENGTH, smt_key
 from klayr_py.state_machine import HeaderInfo, NextValidators, TransactionExecutionResult
 from klayr_py.state_machine.abi import (
@@ -272,6 +272,21 @@ def test_revert_undoes_the_last_block_and_finalized_blocks_stay() -> None:
         abi.finalize(FinalizeRequest(2))
     with pytest.raises(ABIError, match="never goes back"):
         abi.finalize(FinalizeRequest(0))
+
+
+def test_finalize_moves_the_state_stores_prune_boundary() -> None:
+    """A BFT driver's finality is what the state store prunes behind (keep_heights)."""
+    abi, chain = abi_chain()
+    chain.state.keep_heights = 1
+    drive_genesis(abi, genesis_assets())
+    for height in (1, 2, 3):
+        drive_block(abi, header(height), BlockAssets(), BLOCK_TRANSACTIONS[:1])
+    assert chain.state.prune_boundary == -1  # nothing final yet: nothing pruned
+    abi.finalize(FinalizeRequest(3))
+    assert chain.state.prune_boundary == 2
+    drive_block(abi, header(4), BlockAssets(), BLOCK_TRANSACTIONS[1:2])
+    assert chain.db.get_or_none(PREFIX_DIFF + (2).to_bytes(4, "big")) is None
+    assert chain.db.get_or_none(PREFIX_DIFF + (3).to_bytes(4, "big")) is not None
 
 
 def test_init_reverts_state_above_the_driver_and_refuses_state_behind_it() -> None:

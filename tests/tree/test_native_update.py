@@ -1,5 +1,6 @@
 """The Rust sparse Merkle tree update against its Python twin: the same roots, the same pages
-written in the same order, the same proofs and the same errors (hypothesis); fuzzed stores."""
+written in the same order, the same stale pages reported, the same proofs and the same errors
+(hypothesis); fuzzed stores."""
 
 from __future__ import annotations
 
@@ -68,15 +69,21 @@ def test_updates_match_python(case: tuple[int, int, list[dict[bytes, bytes]]]) -
     python_store, native_store = _RecordingStore(), _RecordingStore()
     python_root = native_root = EMPTY_HASH
     present: dict[bytes, bytes] = {}
+    tree = SparseMerkleTree(python_store, key_length, page_height=page_height)
     for changes in updates:
+        before = set(tree.pages(python_root))
+        python_stale: list[bytes] = []
+        native_stale: list[bytes] = []
         python_root = smt._py_apply_changes(
-            python_store, python_root, changes, key_length, page_height
+            python_store, python_root, changes, key_length, page_height, python_stale
         )
         native_root = native.apply_changes(
-            native_store, native_root, changes, key_length, page_height
+            native_store, native_root, changes, key_length, page_height, native_stale
         )
         assert native_root == python_root
         assert native_store.writes == python_store.writes
+        assert native_stale == python_stale  # the same pages, in the same order
+        assert set(python_stale) == before - set(tree.pages(python_root))
         present.update(changes)
         assert native_root == sparse_merkle_root(present, key_length)
     keys = sorted(present)[:4]

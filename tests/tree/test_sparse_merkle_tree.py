@@ -673,3 +673,51 @@ def test_docs_example_runs() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "tree.md").read_text()
     code = text.split("```python\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "docs/tree.md", "exec"), {"print": lambda *args: None})
+
+
+@pytest.mark.parametrize("page_height", [1, 2, 3, 4])
+@settings(max_examples=60, deadline=None)
+@given(batches=st.lists(history_changes, min_size=1, max_size=8), data=st.data())
+def test_update_reports_exactly_the_pages_it_made_stale(
+    page_height: int, batches: list[dict[bytes, bytes]], data: st.DataObject
+) -> None:
+    """``stale`` is the old tree's pages less the new tree's, each once: what pruning deletes
+    (missing one leaks disk; one too many would break the tree), whatever the update does --
+    leaves lifted off or pushed onto page tops, values set back, deleting absent keys. And the
+    update writes every page the new tree has and the old one lacks (pruning's stamps rely on
+    it: docs/state.md)."""
+    written: set[bytes] = set()
+
+    class Recording(InMemoryNodeStore):
+        def set(self, key: bytes, value: bytes) -> None:
+            written.add(key)
+            super().set(key, value)
+
+    store = Recording()
+    tree = SparseMerkleTree(store, page_height=page_height)
+    root = EMPTY_HASH
+    state: dict[bytes, bytes] = {}
+    for batch in batches:
+        if data.draw(st.booleans(), label="prune") and state:
+            keep = data.draw(st.sampled_from(sorted(state)), label="kept key")
+            batch = {k: b"" for k in state if k != keep}
+        before = set(tree.pages(root))
+        stale: list[bytes] = []
+        written.clear()
+        new_root = tree.update(root, batch, stale)
+        after = set(tree.pages(new_root))
+        assert len(stale) == len(set(stale))
+        assert set(stale) == before - after
+        assert after - before <= written <= after
+        root = new_root
+        state = {k: v for k, v in {**state, **batch}.items() if v}
+
+
+def test_unchanged_update_reports_nothing_stale() -> None:
+    tree = SparseMerkleTree(InMemoryNodeStore(), page_height=2)
+    root = tree.update(EMPTY_HASH, {KEYS[0]: b"a", KEYS[1]: b"b"})
+    stale: list[bytes] = []
+    assert tree.update(root, {KEYS[0]: b"a", KEYS[2]: b""}, stale) == root
+    assert stale == []
+    assert tree.update(root, {KEYS[0]: b"c"}, stale) != root
+    assert root in stale

@@ -48,7 +48,8 @@ def open_abci_app(app: Application) -> KlayrAbciApp:
     offchain = LevelDB(data_path / "offchain.db")
     logger = logging.getLogger("klayr_py.cometbft")
     chain_id = app.config.genesis.chain_id_bytes
-    abi = ABIHandler(app.state_machine, StateStore(db), OffchainStore(offchain), chain_id, logger)
+    state = StateStore(db, keep_heights=app.config.system.keep_state_diffs_for_heights)
+    abi = ABIHandler(app.state_machine, state, OffchainStore(offchain), chain_id, logger)
     try:
         return KlayrAbciApp(
             abi=abi,
