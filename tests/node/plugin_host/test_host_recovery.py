@@ -34,7 +34,10 @@ def test_hellos_forged_while_the_plugin_was_down_are_counted_after_its_restart(
             for index in range(3):  # six hellos while it is down or still starting
                 node.forge([f"outage {index}a", f"outage {index}b"])
                 await asyncio.sleep(0.1)
-            await node.wait_for(lambda: status.status == "running" and status.pid != first_pid)
+            await node.wait_for(  # back, and serving its endpoints again (a loaded machine
+                # reports "running" before the plugin has re-registered them)
+                lambda: status.status == "running" and status.pid != first_pid and status.endpoints
+            )
             node.forge(["after the restart"])
             await node.wait_for(lambda: _counted(node, 8), timeout=30)
             await asyncio.sleep(0.5)  # nothing more arrives: no hello counted twice either
