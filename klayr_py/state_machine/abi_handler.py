@@ -110,6 +110,7 @@ class ABIHandler:
         self._endpoints = list_endpoints(state_machine.modules)
         self._context: _ExecutionContext | None = None
         self._finalized_height = -1
+        self._view: tuple[int, bytes, StateStoreLike] | None = None
 
     # -- start and contexts -------------------------------------------------------------------
 
@@ -189,11 +190,19 @@ class ABIHandler:
     def _committed_state(self) -> StateStoreLike:
         """What a read-only call outside the context reads: the state store itself between
         blocks (it holds only committed reads, which the next block then finds cached), a
-        scratch view over the committed database while a context is open."""
+        scratch view over the committed database while a context is open.
+
+        The scratch view is kept while the committed (height, root) stays the same, so the
+        CheckTx and queries a CometBFT node answers while a block is open share its cached
+        reads instead of each reading LevelDB afresh. Sharing is safe: verify hooks and
+        endpoints get its ``read_only()`` stores, so nothing is ever written into it."""
         state = self.state_store
         if self._context is None and not state.has_changes:
             return state
-        return state.committed_view()
+        height, root = state.height, state.state_root
+        if self._view is None or self._view[:2] != (height, root):
+            self._view = (height, root, state.committed_view())
+        return self._view[2]
 
     def _block_context(
         self, context: _ExecutionContext, assets: BlockAssets, transactions: Any = ()

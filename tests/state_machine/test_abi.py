@@ -332,6 +332,29 @@ def test_reads_without_a_context_see_only_the_committed_state() -> None:
     assert committed_b() == "2"
 
 
+def test_reads_during_an_open_context_share_one_view_per_committed_state() -> None:
+    """CheckTx and queries while a block is open reuse one scratch view of the committed
+    state, and a commit (a new committed height and root) gives the next block a fresh one."""
+    abi, _ = abi_chain(EndpointKvModule())
+    drive_genesis(abi, genesis_assets([(b"a", 1)]))
+
+    def committed_b() -> object:
+        try:
+            return abi.query(QueryRequest("kv_getEntry", {"key": b"b".hex()})).data["value"]
+        except NotFoundError:
+            return None
+
+    ctx = abi.init_state_machine(InitStateMachineRequest(header(1))).context_id
+    assert committed_b() is None  # read (and cached) through the view of height 0
+    abi.execute_transaction(ExecuteTransactionRequest(set_entry(0, 0, b"b", 2), context_id=ctx))
+    assert committed_b() is None
+    assert abi._committed_state() is abi._committed_state()
+    abi.commit(CommitRequest(ctx))
+    abi.clear(ClearRequest())
+    abi.init_state_machine(InitStateMachineRequest(header(2)))
+    assert committed_b() == "2"  # not the cached "absent" of height 0
+
+
 def test_an_invalid_transaction_fails_verification_without_raising() -> None:
     abi, _ = abi_chain()
     drive_genesis(abi, genesis_assets())
