@@ -136,6 +136,25 @@ def _schema(state: _StateUnderTest) -> dict[str, object]:
     return state.schema
 
 
+def klayr_under_callgrind(requests: list[dict[str, Any]], out: Path) -> None:
+    """Run klayr_hello_bench.js under callgrind on ``requests`` (one JSON per line on its
+    stdin), its profile written to ``out``: the anchor's instruction counts."""
+    subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            "node",
+            str(ANCHOR / "klayr_hello_bench.js"),
+        ],
+        input="".join(json.dumps(request) + "\n" for request in requests),
+        cwd=ANCHOR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
 def _root_batch(round_: int, count: int) -> list[bytes]:
     """``count`` fresh 20-byte addresses (as sha256 makes them): the keys of one root batch."""
     return [

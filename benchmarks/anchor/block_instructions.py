@@ -22,7 +22,6 @@ instructions): this is the tie-breaker, bench_anchor.py the measure.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import re
 import shutil
@@ -35,6 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+import bench_anchor  # noqa: E402
 import bench_blocks  # noqa: E402
 import bench_instructions  # noqa: E402
 from bench_blocks import FILL_BATCH, WARM_UP_BLOCKS, _transactions  # noqa: E402
@@ -68,20 +68,7 @@ def _klayr(blocks: int, args: argparse.Namespace) -> int:
         requests += [_block_request(height + i, salt, args) for i, salt in enumerate(salts)]
         requests.append({"op": "close"})
         out = Path(tmp) / "callgrind.out"
-        subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                f"--callgrind-out-file={out}",
-                "node",
-                str(HERE / "klayr_hello_bench.js"),
-            ],
-            input="".join(json.dumps(r) + "\n" for r in requests),
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        bench_anchor.klayr_under_callgrind(requests, out)
         found = re.search(r"^totals: (\d+)", out.read_text(errors="replace"), re.MULTILINE)
         if found is None:
             raise SystemExit("no instruction total in Node's callgrind dump")

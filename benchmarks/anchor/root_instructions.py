@@ -21,7 +21,6 @@ message-store keys and the counter, bench_anchor.py's ``_root_batch``) over the 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -116,20 +115,7 @@ def _lisk_db(args: argparse.Namespace) -> int:
         ]
         requests.append({"op": "close"})
         out = Path(tmp) / "callgrind.out"
-        subprocess.run(
-            [
-                "valgrind",
-                "--tool=callgrind",
-                f"--callgrind-out-file={out}",
-                "node",
-                str(HERE / "klayr_hello_bench.js"),
-            ],
-            input="".join(json.dumps(r) + "\n" for r in requests),
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        bench_anchor.klayr_under_callgrind(requests, out)
         annotated = subprocess.run(
             ["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)],
             capture_output=True,
